@@ -45,7 +45,14 @@ func (f *File) Walk() ([]Node, error) {
 			return fmt.Errorf("h5io: could not list %q in %q: %w", path, f.path, err)
 		}
 		out = append(out, n)
-		sort.Slice(kids, func(i, j int) bool { return kids[i].name < kids[j].name })
+		// Datasets first, then subgroups, each sorted by name, so that a
+		// group's datasets directly follow it.
+		sort.Slice(kids, func(i, j int) bool {
+			if kids[i].isGroup != kids[j].isGroup {
+				return !kids[i].isGroup
+			}
+			return kids[i].name < kids[j].name
+		})
 		for _, c := range kids {
 			p := path + "/" + c.name
 			if path == "/" {

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// version is the program version, set at build time with
+// -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Globals are the flags shared by every command.
+type Globals struct {
+	Quiet bool `short:"q" help:"No progress or summary on stderr."`
+	Jobs  int  `short:"j" default:"0" help:"Number of compute workers (0: all cores)."`
+
+	stdout, stderr io.Writer
+	args           []string
+	ctx            context.Context
+	now            func() time.Time
+}
+
+// workers returns the number of compute workers to use.
+func (g *Globals) workers() int {
+	if g.Jobs > 0 {
+		return g.Jobs
+	}
+	return runtime.NumCPU()
+}
+
+type cli struct {
+	Globals
+
+	Version versionCmd `cmd:"" help:"Print the version."`
+	Info    infoCmd    `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
+}
+
+// usageError marks an error caused by the command line; it exits with 2.
+type usageError struct{ error }
+
+type exitCode int
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	var c cli
+	c.stdout, c.stderr, c.args = stdout, stderr, append([]string{"eelsh5"}, args...)
+	c.now = time.Now
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(exitCode); ok {
+				code = int(e)
+				return
+			}
+			fmt.Fprintf(stderr, "eelsh5: internal error: %v (please report this with the command line)\n", r)
+			if os.Getenv("EELSH5_TRACE") != "" {
+				fmt.Fprintf(stderr, "%s", debug.Stack())
+			}
+			code = 1
+		}
+	}()
+	parser, err := kong.New(&c,
+		kong.Name("eelsh5"),
+		kong.Description("Quantitative EELS of spectrum images: simulate, align, fit and quantify, with every result stored in one HDF5 (NeXus) processing file."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitCode(code)) }),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "eelsh5: internal error: %v\n", err)
+		return 1
+	}
+	if len(args) == 0 {
+		ctx, _ := kong.Trace(parser, nil)
+		ctx.PrintUsage(false)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 --help' for usage.\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	c.ctx = ctx
+	if err := kctx.Run(&c.Globals); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 %s --help' for usage.\n", ue.error, kctx.Command())
+			return 2
+		}
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "eelsh5: interrupted; nothing was committed")
+			return 1
+		}
+		fmt.Fprintf(stderr, "eelsh5: error: %s\n", oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(g *Globals) error {
+	rev := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " (" + s.Value[:12] + ")"
+			}
+		}
+	}
+	fmt.Fprintf(g.stdout, "eelsh5 %s%s %s %s/%s\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
