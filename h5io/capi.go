@@ -244,6 +244,8 @@ static ssize_t e5_attr_name(hid_t loc, int idx, char *buf, size_t size) {
 
 static int e5_attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name); }
 
+static void e5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
 static hid_t e5_oopen(hid_t loc, const char *name) { return H5Oopen(loc, name, H5P_DEFAULT); }
 static herr_t e5_oclose(hid_t o) { return H5Oclose(o); }
 
@@ -347,15 +349,37 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
 )
 
-// lib serialises every call into libhdf5: Debian's serial build is not
-// thread safe, and although Process does all I/O on one goroutine, tests
-// and commands may touch two files at once.
-var lib sync.Mutex
+func init() {
+	// libhdf5 prints its error stack to stderr by default; eelsh5 reports
+	// errors itself, in one line.
+	C.e5_silence()
+}
+
+// lib serialises every call into libhdf5 (Process does all I/O on one
+// goroutine, but tests and commands may touch two files at once).
+// Locking also pins the goroutine to its OS thread and switches off
+// libhdf5's automatic error printing there: Debian's build keeps that
+// setting per thread.
+var lib hdf5Lock
+
+type hdf5Lock struct{ mu sync.Mutex }
+
+func (l *hdf5Lock) Lock() {
+	l.mu.Lock()
+	runtime.LockOSThread()
+	C.e5_silence()
+}
+
+func (l *hdf5Lock) Unlock() {
+	runtime.UnlockOSThread()
+	l.mu.Unlock()
+}
 
 type hid = C.hid_t
 

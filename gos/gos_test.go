@@ -1,0 +1,106 @@
+package gos
+
+import (
+	"math"
+	"testing"
+)
+
+func relClose(a, b, tol float64) bool {
+	return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b))
+}
+
+func TestKinematicsCheckValues(t *testing.T) {
+	// Check values of ALGORITHMS.md 3.3.
+	k := NewKinematics(300e3)
+	if !relClose(k.Gamma, 1.5869513859861875, 1e-12) || !relClose(k.T, 154082.13256909203, 1e-12) {
+		t.Errorf("gamma = %.16g, T = %.16g", k.Gamma, k.T)
+	}
+	qmin, qmax := k.QLimits(300, 20e-3+1e-9)
+	if !relClose(qmin, 0.010735086420, 1e-9) || !relClose(qmax, 11.41834385, 1e-9) {
+		t.Errorf("Qmin = %.12g, Qmax = %.12g", qmin, qmax)
+	}
+}
+
+func TestHydrogenicCheckValues(t *testing.T) {
+	// Check values of ALGORITHMS.md 3.5 (C K and Fe L, 300 kV, beta 20
+	// mrad, q_steps 100), barn/eV, to 1e-6 relative.
+	for _, test := range []struct {
+		el, edge string
+		alpha    float64
+		e, want  float64
+	}{
+		{"C", "K", 1e-9, 284.5, 92.20406985},
+		{"C", "K", 1e-9, 300, 76.90620912},
+		{"C", "K", 1e-9, 400, 28.14734331},
+		{"C", "K", 1e-9, 600, 6.219804002},
+		{"C", "K", 1e-9, 1000, 0.7650834798},
+		{"C", "K", 5e-3, 300, 76.45721727},
+		{"Fe", "L", 1e-9, 750, 20.43049241},
+		{"Fe", "L", 1e-9, 900, 16.51710691},
+	} {
+		h, err := newHydrogenic(test.el, test.edge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []float64{0}
+		h.crossSection(got, []float64{test.e}, Setup{E0: 300e3, Alpha: test.alpha, Beta: 20e-3})
+		if !relClose(got[0], test.want, 1e-6) {
+			t.Errorf("%s %s alpha %g at %g eV: %.10g, want %.10g", test.el, test.edge, test.alpha, test.e, got[0], test.want)
+		}
+	}
+	// At and below the onset (284 eV for C K) the cross section is 0.
+	h, _ := newHydrogenic("C", "K")
+	got := []float64{1, 1}
+	h.crossSection(got, []float64{283.5, 284}, Setup{E0: 300e3, Alpha: 1e-9, Beta: 20e-3})
+	if got[0] != 0 || got[1] != 0 {
+		t.Errorf("below/at onset: %v", got)
+	}
+	if _, err := newHydrogenic("Fe", "K"); err == nil {
+		t.Error("hydrogenic Fe K (Z = 26 > 22) accepted")
+	}
+}
+
+func TestConvergenceCorrection(t *testing.T) {
+	// theta = 0 with alpha > beta: the aperture passes beta^2/alpha^2 of
+	// the disc (analytic); alpha < 1e-6: no correction.
+	if got := ConvergenceCorrection(0, 10e-3, 5e-3); !relClose(got, 0.25, 1e-12) {
+		t.Errorf("F(0) = %v, want 0.25", got)
+	}
+	if got := ConvergenceCorrection(0.1, 1e-9, 5e-3); got != 1 {
+		t.Errorf("parallel beam F = %v", got)
+	}
+	// Discs of equal radius a at distance a overlap in
+	// (2 pi/3 - sqrt(3)/2) a^2 (analytic lens area).
+	a := 2e-3
+	want := (2*math.Pi/3 - math.Sqrt(3)/2) / math.Pi
+	if got := ConvergenceCorrection(a, a, a); !relClose(got, want, 1e-12) {
+		t.Errorf("F(equal discs) = %v, want %v", got, want)
+	}
+}
+
+func TestElementTable(t *testing.T) {
+	// Values of ALGORITHMS.md 3.2.
+	for _, test := range []struct {
+		el, sub string
+		onset   float64
+		occ     float64
+	}{
+		{"C", "K1", 284, 1}, {"N", "K", 402, 1}, {"O", "K1", 532, 1},
+		{"Fe", "L3", 708, 2.0 / 3}, {"Fe", "L2", 721, 1.0 / 3}, {"Fe", "L1", 846, 1},
+	} {
+		s, err := Lookup(test.el, test.sub)
+		if err != nil || s.Onset != test.onset || !relClose(s.Occupancy, test.occ, 1e-15) {
+			t.Errorf("%s %s = %+v, %v", test.el, test.sub, s, err)
+		}
+	}
+	l, err := ExpandEdge("Fe", "L")
+	if err != nil || len(l) != 3 || l[0].Name != "L3" || l[1].Name != "L2" || l[2].Name != "L1" {
+		t.Errorf("ExpandEdge(Fe, L) = %v, %v", l, err)
+	}
+	if _, err := Element("Xx"); err == nil {
+		t.Error("unknown element accepted")
+	}
+	if n := len(Elements()); n != 118 {
+		t.Errorf("%d elements, want 118", n)
+	}
+}
