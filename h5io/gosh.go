@@ -17,12 +17,12 @@ import (
 // gos.Table values; it implements gos.Database. Tables are read on
 // demand, never the whole database.
 type GOSH struct {
-	f     *File
-	kind  gos.DatabaseKind
-	doi   string
-	info  map[string]gos.EdgeInfo
-	mu    sync.Mutex
-	Warn  string // non-fatal remark about the file (e.g. file_format not "GOSH")
+	f    *File
+	kind gos.DatabaseKind
+	doi  string
+	info map[string]gos.EdgeInfo
+	mu   sync.Mutex
+	Warn string // non-fatal remark about the file (e.g. file_format not "GOSH")
 }
 
 // OpenGOSH opens a GOSH file read-only as a database of the given kind
