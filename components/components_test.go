@@ -229,7 +229,9 @@ func TestLowLossConvolution(t *testing.T) {
 // finite differences (step h relative to the parameter scale).
 func checkGradients(t *testing.T, c Component, tol float64) {
 	t.Helper()
-	n := len(c.(interface{ Axis() multispectrum.EnergyAxis }).Axis().Energies(nil))
+	n := len(c.(interface {
+		Axis() multispectrum.EnergyAxis
+	}).Axis().Energies(nil))
 	g := make([]float64, n)
 	up := make([]float64, n)
 	dn := make([]float64, n)

@@ -2,6 +2,9 @@ package gos
 
 import (
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -102,5 +105,26 @@ func TestElementTable(t *testing.T) {
 	}
 	if n := len(Elements()); n != 118 {
 		t.Errorf("%d elements, want 118", n)
+	}
+}
+
+func TestLocate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("EELSH5_GOS_DIR", dir)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	_, err := Locate("kohl", "")
+	if err == nil || !strings.Contains(err.Error(), "Segger_Guzzinati_Kohl_1.5.0.gosh") || !strings.Contains(err.Error(), "10.5281/zenodo.7645765") {
+		t.Errorf("missing file: %v", err)
+	}
+	p := filepath.Join(dir, "Dirac_GOS.gosh")
+	os.WriteFile(p, nil, 0o644)
+	if got, err := Locate("zhang", ""); err != nil || got != p {
+		t.Errorf("Locate(zhang) = %q, %v", got, err)
+	}
+	if _, err := Locate("zhang", filepath.Join(dir, "nope.gosh")); err == nil {
+		t.Error("missing explicit file accepted")
+	}
+	if _, err := Locate("bogus", ""); err == nil {
+		t.Error("unknown source accepted")
 	}
 }

@@ -42,8 +42,10 @@ func (g *Globals) workers() int {
 type cli struct {
 	Globals
 
-	Version versionCmd `cmd:"" help:"Print the version."`
 	Info    infoCmd    `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
+	Xsec    xsecCmd    `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
+	GOS     gosCmd     `cmd:"" name:"gos" help:"GOS sources and tables."`
+	Version versionCmd `cmd:"" help:"Print the version."`
 }
 
 // usageError marks an error caused by the command line; it exits with 2.

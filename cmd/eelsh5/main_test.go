@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+var regen = flag.Bool("regen", false, "rewrite the golden files in testdata/")
+
+// eelsh5 runs the CLI in-process and returns stdout, stderr and the exit code.
+func eelsh5(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// golden compares got with testdata/name, rewriting it with -regen.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *regen {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -regen to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestHelpAndUsage(t *testing.T) {
+	out, _, code := eelsh5(t, "--help")
+	if code != 0 || !strings.Contains(out, "xsec") || !strings.Contains(out, "info") {
+		t.Errorf("--help: code %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"nonsense"}, {"xsec", "--element", "C"}, {"info"}, {"--jobs", "x", "info", "f"}, {}} {
+		_, errs, code := eelsh5(t, args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, errs)
+		}
+	}
+	out, _, code = eelsh5(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "eelsh5 ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+}
+
+func TestXsecCSV(t *testing.T) {
+	out, errs, code := eelsh5(t, "xsec", "--element", "C", "--edge", "K", "--E0", "300e3", "--alpha", "1e-9",
+		"--beta", "20e-3", "--gos", "hydrogenic", "--range", "280:300:2.5")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	out = strings.Replace(out, version, "VERSION", 1)
+	golden(t, "xsec_ck.golden", out)
+}
+
+func TestXsecErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--element", "Xx", "--edge", "K"}, 1, "unknown element"},
+		{[]string{"--element", "Fe", "--edge", "K"}, 1, "Z = 1..22"},
+		{[]string{"--element", "C", "--edge", "K", "--E0", "300"}, 2, "in volts"},
+		{[]string{"--element", "C", "--edge", "K", "--beta", "20"}, 2, "in radians"},
+		{[]string{"--element", "C", "--edge", "K", "--range", "300:200:1"}, 2, "start < stop"},
+		{[]string{"--element", "C", "--edge", "K", "--gos", "kohl", "--gos-file", "/nonexistent.gosh"}, 1, "not found"},
+	} {
+		args := []string{"xsec", "--E0", "300e3", "--beta", "20e-3", "--range", "200:300:1"}
+		args = append(args, c.args...)
+		_, errs, code := eelsh5(t, args...)
+		if code != c.code || !strings.Contains(errs, c.want) || !strings.HasPrefix(errs, "eelsh5: error: ") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", c.args, code, errs, c.code, c.want)
+		}
+	}
+}
+
+func TestGOSListAndTables(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("EELSH5_GOS_DIR", dir)
+	t.Setenv("XDG_CONFIG_HOME", "/nonexistent/config")
+	// The synthetic fixtures installed under the real databases' names.
+	for src, dst := range map[string]string{"synthetic_dft.gosh": "Segger_Guzzinati_Kohl_1.5.0.gosh", "synthetic_dirac.gosh": "Dirac_GOS.gosh"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, dst), b, 0o644)
+	}
+	out, errs, code := eelsh5(t, "gos", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	out = strings.ReplaceAll(out, dir, "GOSDIR")
+	golden(t, "gos_list.golden", out)
+	out, errs, code = eelsh5(t, "xsec", "--element", "Ti", "--edge", "L", "--E0", "300e3", "--beta", "20e-3", "--gos", "kohl", "--range", "450:470:5")
+	if code != 0 || !strings.Contains(out, "L3 onset 456 eV x0.666667; L2 onset 462 eV x0.333333; L1 onset 564 eV x1") {
+		t.Errorf("kohl Ti L: exit %d %s\n%s", code, errs, out)
+	}
+}
+
+func TestInfo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.nxs")
+	f, err := h5io.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f.InitProcessingFile("info test", "eelsh5 test", multispectrum.Instrument{BeamEnergy: 300e3, Convergence: 1e-3, Collection: 20e-3, DwellTime: 0.01}, when)
+	d, _ := f.CreateCube(h5io.CoreLossPath, h5io.CubeSpec{NY: 3, NX: 4, Axis: multispectrum.EnergyAxis{Offset: 200, Dispersion: 0.5, Size: 64}})
+	d.Close()
+	step, _ := f.BeginStep("demo", &multispectrum.Provenance{Program: "eelsh5 demo", Version: "test", CommandLine: []string{"eelsh5", "demo"},
+		Params: map[string]any{"size": 3}, Created: when}, false)
+	step.Commit("")
+	f.Close()
+	out, errs, code := eelsh5(t, "info", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, "info.golden", strings.Replace(out, path, "FILE", 1))
+	out, _, code = eelsh5(t, "info", "--json", path)
+	if code != 0 || !strings.Contains(out, `"nx_class": "NXprocess"`) {
+		t.Errorf("--json: exit %d\n%s", code, out)
+	}
+	_, errs, code = eelsh5(t, "info", filepath.Join(t.TempDir(), "missing.nxs"))
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "no such file") {
+		t.Errorf("missing file: exit %d, stderr %q", code, errs)
+	}
+}
