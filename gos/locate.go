@@ -9,7 +9,7 @@ import (
 
 // SourceInfo describes a GOS database users install themselves.
 type SourceInfo struct {
-	Name  string   // "kohl" or "zhang"
+	Name  string // "kohl" or "zhang"
 	Kind  DatabaseKind
 	Files []string // accepted file names, preferred first; a directory name for the per-element layout
 	DOI   string
