@@ -229,3 +229,11 @@ func (p *Plasmon) Gradient(dst []float64, k int) bool {
 	}
 	return false
 }
+
+// LossFunction writes S(E; order Ep), the single-scattering loss function
+// of the given order (1-based) before Poisson weighting and
+// normalisation, into dst.
+func (p *Plasmon) LossFunction(dst []float64, order int) {
+	checkLen(dst, len(p.e))
+	p.sOrder(dst, float64(order), -1)
+}
