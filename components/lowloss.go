@@ -97,22 +97,42 @@ func (l *LowLoss) SetSpectrum(ll []float64) error {
 	}
 	l.z0 = z
 	P := len(l.h)
-	for i := range l.h {
-		l.h[i] = 0
-	}
+	clear(l.h)
 	// h[d] = l~(d + z0) for d in [-(n-1), n-1], where l~(r) is the padded
 	// low loss at r mod N (0 beyond its n channels): this is the
-	// reference's circular convolution, wrap-around included.
+	// reference's circular convolution, wrap-around included. h[d] is
+	// stored at d mod P.
 	N := l.wrapN
 	for d := -(l.n - 1); d <= l.n-1; d++ {
-		r := ((d+z)%N + N) % N
+		r := d + z
+		if r < 0 {
+			r += N
+		} else if r >= N {
+			r -= N
+		}
 		if r < l.n {
-			l.h[((d%P)+P)%P] = l.norm[r]
+			i := d
+			if i < 0 {
+				i += P
+			}
+			l.h[i] = l.norm[r]
 		}
 	}
 	l.tr.Forward(l.kernel, l.h)
 	l.ready = true
 	return nil
+}
+
+// Kernel returns the transform of the current kernel (shared; copy it to
+// keep it).
+func (l *LowLoss) Kernel() []complex128 { return l.kernel }
+
+// SetKernel restores a kernel transform saved from Kernel (with its zero
+// loss channel z0), skipping the work of SetSpectrum.
+func (l *LowLoss) SetKernel(k []complex128, z0 int) {
+	copy(l.kernel, k)
+	l.z0 = z0
+	l.ready = true
 }
 
 // Transform writes the transform of src (len n, zero padded) to dst

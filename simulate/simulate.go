@@ -133,15 +133,27 @@ func (s *Simulator) Labels() []string { return s.labels }
 
 // Workspace is the per-worker scratch of a Simulator.
 type Workspace struct {
-	conv, conv2    *components.LowLoss
-	ll, zlp, plas  []float64
-	bg2, bg, edges []float64
-	expected       []float64
-	spec           []complex128
-	pcg            *rand.PCG
-	rnd            *rand.Rand
-	weights        []float64
+	conv, conv2 *components.LowLoss
+	ll, zlp     []float64
+	bg2, edges  []float64
+	expected    []float64
+	spec        []complex128
+	pcg         *rand.PCG
+	rnd         *rand.Rand
+	weights     []float64
+	byThickness map[float64]*thicknessCache
 }
+
+// thicknessCache holds what depends on a pixel's t/lambda only: its
+// low-loss spectrum, background and edge-convolution kernel.
+type thicknessCache struct {
+	plas, bg []float64
+	kernel   []complex128
+	z0       int
+}
+
+// maxThicknessCache bounds the per-worker cache (about 80 KiB an entry).
+const maxThicknessCache = 64
 
 // NewWorkspace returns scratch for one worker.
 func (s *Simulator) NewWorkspace() *Workspace {
@@ -149,9 +161,10 @@ func (s *Simulator) NewWorkspace() *Workspace {
 	c1, _ := components.NewLowLoss(s.coreTrue, s.llTrue)
 	c2, _ := components.NewLowLoss(multispectrum.EnergyAxis{Offset: 100, Dispersion: s.coreTrue.Dispersion, Size: 2 * n}, s.llTrue)
 	pcg := rand.NewPCG(0, 0)
-	return &Workspace{conv: c1, conv2: c2, ll: make([]float64, n), zlp: make([]float64, n), plas: make([]float64, n),
-		bg2: make([]float64, 2*n), bg: make([]float64, n), edges: make([]float64, n), expected: make([]float64, n),
-		spec: make([]complex128, c1.FFTLen()/2+1), pcg: pcg, rnd: rand.New(pcg), weights: make([]float64, s.sc.PlasmonOrders)}
+	return &Workspace{conv: c1, conv2: c2, ll: make([]float64, n), zlp: make([]float64, n),
+		bg2: make([]float64, 2*n), edges: make([]float64, n), expected: make([]float64, n),
+		spec: make([]complex128, c1.FFTLen()/2+1), pcg: pcg, rnd: rand.New(pcg), weights: make([]float64, s.sc.PlasmonOrders),
+		byThickness: map[float64]*thicknessCache{}}
 }
 
 // Layout returns the per-pixel widths of the output streams of Tile:
@@ -193,54 +206,11 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 	tl := sc.TLambda.Data[p]
 	shiftCh := s.shifts[p] / sc.Axis.Dispersion
 
-	// Low loss on the true axis: zero loss + plasmons with Poisson
-	// weights of t/lambda, the plasmon total being zlpSum (e^t - 1).
-	zlpFWHMSigma := sc.ZeroLossFWHM / (2 * math.Sqrt(2*math.Ln2))
-	for i := range ws.zlp {
-		x := s.llTrue.Energy(i) / zlpFWHMSigma
-		ws.zlp[i] = math.Exp(-0.5 * x * x)
-	}
-	f := math.Exp(-tl)
-	for o := range ws.weights {
-		f *= tl / float64(o+1)
-		ws.weights[o] = f
-	}
-	sum := 0.0
-	for i := range ws.plas {
-		v := 0.0
-		for o, so := range s.plasmonOrders {
-			v += ws.weights[o] * so[i]
-		}
-		ws.plas[i] = v
-		sum += v
-	}
-	if tl > 0 && sum > 0 {
-		g := math.Expm1(tl) * s.zlpSum / sum
-		for i := range ws.plas {
-			ws.plas[i] *= g
-		}
-	} else {
-		clear(ws.plas)
-	}
-	for i := range ws.ll {
-		ws.ll[i] = ws.zlp[i] + ws.plas[i]
-	}
-
-	// Background: the power law convolved with this low loss, sampled
-	// on the core axis and scaled to BackgroundA at the first channel.
-	if err := ws.conv2.SetSpectrum(ws.ll); err != nil {
+	tc, err := s.thickness(ws, tl)
+	if err != nil {
 		return fmt.Errorf("simulate: pixel %d: %w", p, err)
 	}
-	ws.conv2.ConvolveTransformed(ws.bg2, s.bgT)
-	for i, u := range s.bgPos {
-		ws.bg[i] = sampleAt(ws.bg2, u)
-	}
-	if ws.bg[0] > 0 {
-		g := sc.BackgroundA / ws.bg[0]
-		for i := range ws.bg {
-			ws.bg[i] *= g
-		}
-	}
+	zlpFWHMSigma := sc.ZeroLossFWHM / (2 * math.Sqrt(2*math.Ln2))
 
 	// Edges: sum_k A_k sigma_k convolved with the low loss (in the
 	// Fourier domain, the transforms being shared).
@@ -257,15 +227,13 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 		}
 	}
 	if any {
-		if err := ws.conv.SetSpectrum(ws.ll); err != nil {
-			return fmt.Errorf("simulate: pixel %d: %w", p, err)
-		}
+		ws.conv.SetKernel(tc.kernel, tc.z0)
 		ws.conv.ConvolveTransformed(ws.edges, ws.spec)
 	} else {
 		clear(ws.edges)
 	}
 	for i := 0; i < n; i++ {
-		v := ws.bg[i] + ws.edges[i]
+		v := tc.bg[i] + ws.edges[i]
 		if v < 0 {
 			v = 0 // FFT round-off far from any signal
 		}
@@ -292,13 +260,85 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 		// The zero loss is evaluated exactly at the shifted energy; the
 		// broad plasmon part is interpolated.
 		x := (s.low.Energy(k) - s.shifts[p]) / zlpFWHMSigma
-		v := (math.Exp(-0.5*x*x) + sampleAt(ws.plas, u)) * sc.LowLossScale
+		z := 0.0
+		if x > -40 && x < 40 { // exp(-800) underflows to 0 anyway
+			z = math.Exp(-0.5 * x * x)
+		}
+		v := (z + sampleAt(tc.plas, u)) * sc.LowLossScale
 		if sc.LowLossNoise {
 			v = poisson(ws.rnd, v)
 		}
 		low[k] = v
 	}
 	return nil
+}
+
+// thickness returns the low loss (plasmon part), background and kernel
+// of thickness tl, computing them on first use in this workspace.
+func (s *Simulator) thickness(ws *Workspace, tl float64) (*thicknessCache, error) {
+	if tc, ok := ws.byThickness[tl]; ok {
+		return tc, nil
+	}
+	sc := s.sc
+	n := s.coreTrue.Size
+	// Low loss on the true axis: zero loss + plasmons with Poisson
+	// weights of t/lambda, the plasmon total being zlpSum (e^t - 1).
+	zlpFWHMSigma := sc.ZeroLossFWHM / (2 * math.Sqrt(2*math.Ln2))
+	for i := range ws.zlp {
+		x := s.llTrue.Energy(i) / zlpFWHMSigma
+		ws.zlp[i] = math.Exp(-0.5 * x * x)
+	}
+	f := math.Exp(-tl)
+	for o := range ws.weights {
+		f *= tl / float64(o+1)
+		ws.weights[o] = f
+	}
+	tc := &thicknessCache{plas: make([]float64, n), bg: make([]float64, n)}
+	sum := 0.0
+	for i := range tc.plas {
+		v := 0.0
+		for o, so := range s.plasmonOrders {
+			v += ws.weights[o] * so[i]
+		}
+		tc.plas[i] = v
+		sum += v
+	}
+	if tl > 0 && sum > 0 {
+		g := math.Expm1(tl) * s.zlpSum / sum
+		for i := range tc.plas {
+			tc.plas[i] *= g
+		}
+	} else {
+		clear(tc.plas)
+	}
+	for i := range ws.ll {
+		ws.ll[i] = ws.zlp[i] + tc.plas[i]
+	}
+	// Background: the power law convolved with this low loss, sampled
+	// on the core axis and scaled to BackgroundA at the first channel.
+	if err := ws.conv2.SetSpectrum(ws.ll); err != nil {
+		return nil, err
+	}
+	ws.conv2.ConvolveTransformed(ws.bg2, s.bgT)
+	for i, u := range s.bgPos {
+		tc.bg[i] = sampleAt(ws.bg2, u)
+	}
+	if tc.bg[0] > 0 {
+		g := sc.BackgroundA / tc.bg[0]
+		for i := range tc.bg {
+			tc.bg[i] *= g
+		}
+	}
+	if err := ws.conv.SetSpectrum(ws.ll); err != nil {
+		return nil, err
+	}
+	tc.kernel = append([]complex128(nil), ws.conv.Kernel()...)
+	tc.z0 = ws.conv.ZeroLoss()
+	if len(ws.byThickness) >= maxThicknessCache {
+		clear(ws.byThickness)
+	}
+	ws.byThickness[tl] = tc
+	return tc, nil
 }
 
 // sampleAt returns v at fractional index u by linear interpolation (zero

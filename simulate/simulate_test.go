@@ -284,3 +284,30 @@ func BenchmarkSeedScenario(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*128*128)/b.Elapsed().Seconds(), "spectra/s")
 }
+
+// BenchmarkContinuousThickness is the seed scenario with a distinct
+// t/lambda in every pixel, so the per-thickness cache never hits.
+func BenchmarkContinuousThickness(b *testing.B) {
+	sc := SeedScenario(128)
+	for p := range sc.TLambda.Data {
+		sc.TLambda.Data[p] = 0.2 + 0.8*float64(p)/float64(len(sc.TLambda.Data))
+	}
+	s, err := New(sc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lay := s.Layout()
+	var outs []*multispectrum.Array
+	for _, w := range lay.Out {
+		outs = append(outs, multispectrum.NewArray(128, 128, w))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		err := multispectrum.Process(context.Background(), multispectrum.NoSource{}, multispectrum.ArraySink(outs),
+			multispectrum.NewTiling(128, 128, 11, 11), lay, s.NewWorkspace, s.Tile)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*128*128)/b.Elapsed().Seconds(), "spectra/s")
+}
