@@ -81,7 +81,8 @@ func (s *Step) WriteJSON(child string, v any) error {
 
 // Commit makes the step visible under its real name, replacing an older
 // step of the same name only now that the new one is complete, sets the
-// step's default child (for viewers) and points /entry's default at it.
+// step's default child (for viewers) and, when there is one, points
+// /entry's default at the step.
 func (s *Step) Commit(defaultChild string) error {
 	f := s.f
 	if defaultChild != "" {
@@ -112,8 +113,10 @@ func (s *Step) Commit(defaultChild string) error {
 			return f.wrapWrite(old, err)
 		}
 	}
-	if err := f.setStringAttr(EntryPath, AttrDefault, s.Name); err != nil {
-		return err
+	if defaultChild != "" {
+		if err := f.setStringAttr(EntryPath, AttrDefault, s.Name); err != nil {
+			return err
+		}
 	}
 	s.done = true
 	return f.Flush()

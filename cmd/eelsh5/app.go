@@ -42,10 +42,11 @@ func (g *Globals) workers() int {
 type cli struct {
 	Globals
 
-	Info    infoCmd    `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
-	Xsec    xsecCmd    `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
-	GOS     gosCmd     `cmd:"" name:"gos" help:"GOS sources and tables."`
-	Version versionCmd `cmd:"" help:"Print the version."`
+	Simulate simulateCmd `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
+	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
+	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
+	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 
 // usageError marks an error caused by the command line; it exits with 2.

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+// newOutputFile creates the temporary file a command writes a new
+// processing file into; commit renames it over path, so that path never
+// holds a half-written file and an existing one is replaced only by a
+// complete new one.
+type newOutputFile struct {
+	path, tmp string
+	f         *h5io.File
+}
+
+func createOutput(path string, overwrite bool) (*newOutputFile, error) {
+	if path == "" || strings.HasSuffix(path, "/") {
+		return nil, usageError{fmt.Errorf("output file name %q is empty or a directory", path)}
+	}
+	if st, err := os.Stat(path); err == nil {
+		if st.IsDir() {
+			return nil, fmt.Errorf("output %q is a directory", path)
+		}
+		if !overwrite {
+			return nil, fmt.Errorf("output %q exists (use --overwrite to replace it)", path)
+		}
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial")
+	os.Remove(tmp) // a leftover of an interrupted run
+	f, err := h5io.Create(tmp)
+	if err != nil {
+		return nil, err
+	}
+	return &newOutputFile{path: path, tmp: tmp, f: f}, nil
+}
+
+// commit closes the file and moves it into place.
+func (o *newOutputFile) commit() error {
+	if err := o.f.Close(); err != nil {
+		os.Remove(o.tmp)
+		return err
+	}
+	if err := os.Rename(o.tmp, o.path); err != nil {
+		os.Remove(o.tmp)
+		return fmt.Errorf("could not move %q to %q: %w", o.tmp, o.path, err)
+	}
+	return nil
+}
+
+// abort closes and removes the temporary file.
+func (o *newOutputFile) abort() {
+	o.f.Close()
+	os.Remove(o.tmp)
+}
+
+// provenance returns the provenance record of a command.
+func (g *Globals) provenance(command string, params map[string]any, inputs ...multispectrum.Input) *multispectrum.Provenance {
+	return &multispectrum.Provenance{Program: "eelsh5 " + command, Version: version, Step: command,
+		CommandLine: g.args, Params: params, Inputs: inputs, Created: g.now()}
+}
+
+// splitDatasetRef splits FILE:DATASET at its last colon.
+func splitDatasetRef(ref string) (file, dataset string, err error) {
+	i := strings.LastIndex(ref, ":")
+	if i <= 0 || i == len(ref)-1 || !strings.HasPrefix(ref[i+1:], "/") {
+		return "", "", usageError{errors.New("expected FILE:/path/to/dataset, got " + fmt.Sprintf("%q", ref))}
+	}
+	return ref[:i], ref[i+1:], nil
+}
