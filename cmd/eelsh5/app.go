@@ -43,6 +43,7 @@ type cli struct {
 	Globals
 
 	Simulate simulateCmd `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
+	Align    alignCmd    `cmd:"" help:"Align spectra on the zero-loss peak (fast, fit or xcorr)."`
 	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,10 @@ func TestInfo(t *testing.T) {
 	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "no such file") {
 		t.Errorf("missing file: exit %d, stderr %q", code, errs)
 	}
+}
+
+var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func rawCoreInstrument() multispectrum.Instrument {
+	return multispectrum.Instrument{BeamEnergy: 300e3, Convergence: 1e-9, Collection: 20e-3, DwellTime: math.NaN()}
 }

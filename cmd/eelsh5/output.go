@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,4 +74,22 @@ func splitDatasetRef(ref string) (file, dataset string, err error) {
 		return "", "", usageError{errors.New("expected FILE:/path/to/dataset, got " + fmt.Sprintf("%q", ref))}
 	}
 	return ref[:i], ref[i+1:], nil
+}
+
+// writeFile writes through fn into path, removing the file on failure.
+func writeFile(path string, fn func(w io.Writer) (int64, error)) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("could not create %q: %w", path, err)
+	}
+	if _, err := fn(f); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	return nil
 }

@@ -40,6 +40,9 @@ func (p *progress) update(done, total int) {
 		return
 	}
 	pct := 100 * done / total
+	if pct < p.lastPct { // a new pass
+		p.lastPct = -1
+	}
 	if p.tty {
 		now := time.Now()
 		if now.Sub(p.last) < 100*time.Millisecond && done != total {
