@@ -7,6 +7,7 @@ import (
 
 	"github.com/eelsh5/eelsh5/components"
 	"github.com/eelsh5/eelsh5/gos"
+	"github.com/eelsh5/eelsh5/internal/random"
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
@@ -250,7 +251,7 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 			exp[k] = m
 		}
 		if sc.AddPoisson {
-			core[k] = poisson(ws.rnd, m)
+			core[k] = random.Poisson(ws.rnd, m)
 		} else {
 			core[k] = m
 		}
@@ -266,7 +267,7 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 		}
 		v := (z + sampleAt(tc.plas, u)) * sc.LowLossScale
 		if sc.LowLossNoise {
-			v = poisson(ws.rnd, v)
+			v = random.Poisson(ws.rnd, v)
 		}
 		low[k] = v
 	}

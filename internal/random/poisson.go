@@ -1,15 +1,16 @@
-package simulate
+// Package random holds the random variates eelsh5 needs.
+package random
 
 import (
 	"math"
 	"math/rand/v2"
 )
 
-// poisson draws a Poisson variate of mean lam: by multiplication of
+// Poisson draws a Poisson variate of mean lam: by multiplication of
 // uniforms for lam < 10, else by Hörmann's transformed rejection with
 // squeeze (PTRS; W. Hörmann, Insurance: Mathematics and Economics 12
 // (1993) 39), the method NumPy uses.
-func poisson(r *rand.Rand, lam float64) float64 {
+func Poisson(r *rand.Rand, lam float64) float64 {
 	switch {
 	case !(lam > 0):
 		return 0

@@ -1,0 +1,150 @@
+package fitters
+
+import "math"
+
+// Fisher computes the Poisson Fisher information of a model's parameters
+// and its inverse, the covariance whose diagonal is the Cramér-Rao lower
+// bound (ALGORITHMS.md 6.4):
+//
+//	I_kl = sum_i D_k(i) D_l(i) / mu_i,  Cov = I^-1,  CRLB_k = Cov_kk
+//
+// with mu the model (the Poisson variance, not the data) and D_k its
+// derivative with respect to parameter k, over the channels used. A
+// Fisher belongs to one worker.
+type Fisher struct {
+	N, P int
+	info []float64
+	d    []float64
+	inv  []float64
+}
+
+// NewFisher returns a Fisher for n channels and p parameters.
+func NewFisher(n, p int) *Fisher {
+	return &Fisher{N: n, P: p, info: make([]float64, p*p), d: make([]float64, p), inv: make([]float64, n)}
+}
+
+// Covariance writes the covariance (p x p, row major) of the parameters
+// into cov from the derivatives d (column major, n x p) and the model mu
+// (len n). It returns BadModel, with cov set to NaN, when a model value is
+// not positive (the reference would produce Inf or NaN), and Singular
+// when the information matrix cannot be inverted.
+func (f *Fisher) Covariance(cov, d, mu []float64) Status {
+	n, p := f.N, f.P
+	if len(cov) != p*p || len(d) != n*p || len(mu) != n {
+		panic("fitters: Covariance dimension mismatch")
+	}
+	for i, m := range mu {
+		if !(m > 0) || math.IsInf(m, 0) {
+			fillNaN(cov)
+			return BadModel
+		}
+		f.inv[i] = 1 / m
+	}
+	for k := 0; k < p; k++ {
+		dk := d[k*n : (k+1)*n]
+		for l := k; l < p; l++ {
+			dl := d[l*n : (l+1)*n]
+			s := weightedDot(dk, dl, f.inv)
+			f.info[k*p+l], f.info[l*p+k] = s, s
+		}
+	}
+	if !invertSPD(cov, f.info, f.d, p) {
+		fillNaN(cov)
+		return Singular
+	}
+	return OK
+}
+
+func weightedDot(a, b, w []float64) float64 {
+	b, w = b[:len(a)], w[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i] * w[i]
+		s1 += a[i+1] * b[i+1] * w[i+1]
+		s2 += a[i+2] * b[i+2] * w[i+2]
+		s3 += a[i+3] * b[i+3] * w[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i] * w[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func fillNaN(v []float64) {
+	for i := range v {
+		v[i] = math.NaN()
+	}
+}
+
+// invertSPD inverts the symmetric positive definite p x p matrix a into
+// dst. It equilibrates a to unit diagonal first (the information of
+// amplitudes of very different size spans many decades), then inverts by
+// Cholesky. scale is scratch of length p. a is modified.
+func invertSPD(dst, a, scale []float64, p int) bool {
+	for k := 0; k < p; k++ {
+		d := a[k*p+k]
+		if !(d > 0) {
+			return false
+		}
+		scale[k] = 1 / math.Sqrt(d)
+	}
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			a[i*p+j] *= scale[i] * scale[j]
+		}
+	}
+	// Cholesky a = L L^T in the lower triangle.
+	for j := 0; j < p; j++ {
+		s := a[j*p+j]
+		for k := 0; k < j; k++ {
+			s -= a[j*p+k] * a[j*p+k]
+		}
+		if !(s > 1e-14) {
+			return false
+		}
+		ljj := math.Sqrt(s)
+		a[j*p+j] = ljj
+		for i := j + 1; i < p; i++ {
+			t := a[i*p+j]
+			for k := 0; k < j; k++ {
+				t -= a[i*p+k] * a[j*p+k]
+			}
+			a[i*p+j] = t / ljj
+		}
+	}
+	// dst = (L L^T)^-1 column by column: solve L y = e_c, L^T x = y.
+	for c := 0; c < p; c++ {
+		for i := 0; i < p; i++ {
+			t := 0.0
+			if i == c {
+				t = 1
+			}
+			for k := 0; k < i; k++ {
+				t -= a[i*p+k] * dst[k*p+c]
+			}
+			dst[i*p+c] = t / a[i*p+i]
+		}
+		for i := p - 1; i >= 0; i-- {
+			t := dst[i*p+c]
+			for k := i + 1; k < p; k++ {
+				t -= a[k*p+i] * dst[k*p+c]
+			}
+			dst[i*p+c] = t / a[i*p+i]
+		}
+	}
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			dst[i*p+j] *= scale[i] * scale[j]
+		}
+	}
+	return true
+}
+
+// RatioError returns the standard deviation of a1/a2 from the variances
+// c11, c22 and covariance c12 of a1 and a2 (ALGORITHMS.md 6.4,
+// CRLB_ratio): (a1/a2) sqrt(c11/a1^2 + c22/a2^2 - 2 c12/(a1 a2)).
+func RatioError(a1, a2, c11, c22, c12 float64) float64 {
+	r := a1 / a2
+	return math.Abs(r) * math.Sqrt(c11/(a1*a1)+c22/(a2*a2)-2*c12/(a1*a2))
+}

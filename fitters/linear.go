@@ -1,0 +1,335 @@
+package fitters
+
+import (
+	"fmt"
+	"math"
+)
+
+// Method selects a linear solver.
+type Method string
+
+const (
+	OLS  Method = "ols"  // ordinary least squares
+	WLS  Method = "wls"  // Poisson-weighted least squares, w = 1/max(y, 1) (6.2)
+	NNLS Method = "nnls" // non-negative least squares (Lawson-Hanson) on the weighted system
+)
+
+// Status is the outcome of a pixel's fit.
+type Status int8
+
+const (
+	OK            Status = iota
+	NonFinite            // NaN or Inf in the data or the design
+	Singular             // rank-deficient design: minimum-norm solution
+	NoConvergence        // an iterative solver stopped without converging
+	BadModel             // non-positive model values: the CRLB is undefined
+	BadLowLoss           // the pixel's low loss cannot be normalised
+)
+
+// StatusCodes documents the status values, as stored with the maps.
+const StatusCodes = "0 ok, 1 non-finite data, 2 singular (rank-deficient) design, 3 no convergence, 4 non-positive model (CRLB undefined), 5 unusable low loss"
+
+func (s Status) String() string {
+	return [...]string{"ok", "non-finite data", "singular", "no convergence", "non-positive model", "unusable low loss"}[s]
+}
+
+// Linear solves min || W^(1/2) (A c - y) || for one pixel at a time.
+// A has N rows (channels used) and P columns (parameters), stored column
+// major: column k is A[k*N : (k+1)*N]. A Linear belongs to one worker.
+type Linear struct {
+	N, P   int
+	Method Method
+
+	b     []float64 // weighted, scaled design plus data column, column major (P+1 columns)
+	sw    []float64 // sqrt of the weights
+	scale []float64 // column scales
+	r     []float64 // P x P: R, then U S (row major)
+	rr    []float64 // P x P copy of R
+	v     []float64 // P x P right singular vectors (row major)
+	sv    []float64 // singular values
+	z     []float64 // Q^T (W^1/2 y), first P entries
+	tmp   []float64
+	nn    *nnlsWork
+}
+
+// NewLinear returns a solver for n channels and p parameters.
+func NewLinear(n, p int, m Method) *Linear {
+	if n < 1 || p < 1 {
+		panic("fitters: empty linear problem")
+	}
+	switch m {
+	case OLS, WLS, NNLS:
+	default:
+		panic(fmt.Sprintf("fitters: unknown linear method %q", m))
+	}
+	l := &Linear{N: n, P: p, Method: m, b: make([]float64, (p+1)*n), sw: make([]float64, n), scale: make([]float64, p),
+		r: make([]float64, p*p), rr: make([]float64, p*p), v: make([]float64, p*p), sv: make([]float64, p), z: make([]float64, p), tmp: make([]float64, p)}
+	if m == NNLS {
+		l.nn = newNNLS(p)
+	}
+	return l
+}
+
+// Result of one linear fit.
+type Result struct {
+	Status    Status
+	Chi2      float64 // weighted residual sum of squares
+	Condition float64 // 2-norm condition number of the weighted, column-scaled design
+}
+
+// Fit solves for coef (len P) from the design a (column major, N x P) and
+// data y (len N). weighted selects w = 1/max(y, 1) (always for WLS, for
+// NNLS when true; OLS ignores it).
+func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
+	n, p := l.N, l.P
+	if len(a) != n*p || len(y) != n || len(coef) != p {
+		panic("fitters: Fit dimension mismatch")
+	}
+	if l.Method == WLS {
+		weighted = true
+	} else if l.Method == OLS {
+		weighted = false
+	}
+	for i, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			clearNaN(coef)
+			return Result{Status: NonFinite, Chi2: math.NaN(), Condition: math.NaN()}
+		}
+		w := 1.0
+		if weighted {
+			w = 1 / math.Max(v, 1)
+		}
+		l.sw[i] = math.Sqrt(w)
+	}
+	// Weighted, column-scaled design and the weighted data as column P.
+	for k := 0; k < p; k++ {
+		col := a[k*n : (k+1)*n]
+		dst := l.b[k*n : (k+1)*n]
+		ss := 0.0
+		for i, v := range col {
+			x := v * l.sw[i]
+			dst[i] = x
+			ss += x * x
+		}
+		if math.IsNaN(ss) || math.IsInf(ss, 0) {
+			clearNaN(coef)
+			return Result{Status: NonFinite, Chi2: math.NaN(), Condition: math.NaN()}
+		}
+		s := 1.0
+		if ss > 0 {
+			s = 1 / math.Sqrt(ss)
+		}
+		l.scale[k] = s
+		for i := range dst {
+			dst[i] *= s
+		}
+	}
+	yc := l.b[p*n : (p+1)*n]
+	for i, v := range y {
+		yc[i] = v * l.sw[i]
+	}
+	householder(l.b, n, p+1, p)
+	for k := 0; k < p; k++ {
+		l.z[k] = l.b[p*n+k]
+		for j := 0; j < p; j++ {
+			if j >= k {
+				l.r[k*p+j] = l.b[j*n+k]
+			} else {
+				l.r[k*p+j] = 0
+			}
+		}
+	}
+	copy(l.rr, l.r)
+	rss := 0.0
+	for i := p; i < n; i++ {
+		rss += yc[i] * yc[i]
+	}
+	// SVD of R: R = U S V^T; the columns of l.r become U S.
+	jacobiSVD(l.r, l.v, l.sv, p)
+	smax, smin := 0.0, math.Inf(1)
+	for _, s := range l.sv {
+		smax, smin = math.Max(smax, s), math.Min(smin, s)
+	}
+	res := Result{Status: OK, Condition: smax / smin}
+	cut := 2.220446049250313e-16 * smax * float64(max(n, p))
+	if smin <= cut || n < p {
+		res.Status = Singular
+		if smin == 0 {
+			res.Condition = math.Inf(1)
+		}
+	}
+	if l.Method == NNLS {
+		if !l.nn.solve(coef, l.rr, l.z, p) {
+			res.Status = NoConvergence
+		}
+		rss += l.residualR(coef)
+	} else {
+		// c = V S^+ U^T z (minimum norm), in scaled units; with l.r = U S,
+		// (U^T z)_j / s_j = sum_i (US)_ij z_i / s_j^2.
+		for j := 0; j < p; j++ {
+			t := 0.0
+			if l.sv[j] > cut {
+				for i := 0; i < p; i++ {
+					t += l.r[i*p+j] * l.z[i]
+				}
+				t /= l.sv[j] * l.sv[j]
+			}
+			l.tmp[j] = t
+		}
+		for k := 0; k < p; k++ {
+			c := 0.0
+			for j := 0; j < p; j++ {
+				c += l.v[k*p+j] * l.tmp[j]
+			}
+			coef[k] = c
+		}
+		if res.Status == Singular {
+			// the dropped directions leave part of z unexplained
+			rss += l.residualR(coef)
+		}
+	}
+	for k := range coef {
+		coef[k] *= l.scale[k]
+	}
+	res.Chi2 = rss
+	return res
+}
+
+// residualR returns ||R c - z||^2 for scaled coefficients c.
+func (l *Linear) residualR(c []float64) float64 {
+	p := l.P
+	ss := 0.0
+	for i := 0; i < p; i++ {
+		s := -l.z[i]
+		for j := i; j < p; j++ {
+			s += l.rr[i*p+j] * c[j]
+		}
+		ss += s * s
+	}
+	return ss
+}
+
+func clearNaN(v []float64) {
+	for i := range v {
+		v[i] = math.NaN()
+	}
+}
+
+// householder triangularises the first p columns of the column-major
+// n x m matrix b in place (m-p further columns get the same reflections),
+// leaving R in the upper triangle of the first p columns.
+func householder(b []float64, n, m, p int) {
+	for k := 0; k < p && k < n; k++ {
+		x := b[k*n+k : (k+1)*n]
+		norm := 0.0
+		for _, v := range x {
+			norm += v * v
+		}
+		norm = math.Sqrt(norm)
+		if norm == 0 {
+			continue
+		}
+		alpha := -norm
+		if x[0] < 0 {
+			alpha = norm
+		}
+		// v = x - alpha e1, stored in x; beta = v.v = 2 norm (norm + |x0|)
+		x[0] -= alpha
+		beta := norm * (norm + math.Abs(x[0]+alpha))
+		if beta == 0 {
+			x[0] += alpha
+			continue
+		}
+		for j := k + 1; j < m; j++ {
+			c := b[j*n+k : (j+1)*n]
+			d := dot(x, c)
+			f := d / beta
+			axpy(-f, x, c)
+		}
+		x[0] = alpha
+		for i := 1; i < len(x); i++ {
+			x[i] = 0
+		}
+	}
+}
+
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
+// jacobiSVD computes the SVD of the p x p row-major matrix a by one-sided
+// Jacobi rotations of its columns: on return a holds U S (column j is
+// u_j s_j), v the right singular vectors (row major, column j is v_j) and
+// s the singular values.
+func jacobiSVD(a, v, s []float64, p int) {
+	for i := range v {
+		v[i] = 0
+	}
+	for i := 0; i < p; i++ {
+		v[i*p+i] = 1
+	}
+	for sweep := 0; sweep < 60; sweep++ {
+		rotated := false
+		for i := 0; i < p-1; i++ {
+			for j := i + 1; j < p; j++ {
+				var al, be, ga float64
+				for k := 0; k < p; k++ {
+					x, y := a[k*p+i], a[k*p+j]
+					al += x * x
+					be += y * y
+					ga += x * y
+				}
+				if ga == 0 || math.Abs(ga) <= 1e-15*math.Sqrt(al*be) {
+					continue
+				}
+				rotated = true
+				zeta := (be - al) / (2 * ga)
+				t := math.Copysign(1, zeta) / (math.Abs(zeta) + math.Sqrt(1+zeta*zeta))
+				c := 1 / math.Sqrt(1+t*t)
+				sn := c * t
+				for k := 0; k < p; k++ {
+					x, y := a[k*p+i], a[k*p+j]
+					a[k*p+i], a[k*p+j] = c*x-sn*y, sn*x+c*y
+					x, y = v[k*p+i], v[k*p+j]
+					v[k*p+i], v[k*p+j] = c*x-sn*y, sn*x+c*y
+				}
+			}
+		}
+		if !rotated {
+			break
+		}
+	}
+	for j := 0; j < p; j++ {
+		ss := 0.0
+		for k := 0; k < p; k++ {
+			ss += a[k*p+j] * a[k*p+j]
+		}
+		s[j] = math.Sqrt(ss)
+	}
+}
