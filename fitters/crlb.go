@@ -40,12 +40,10 @@ func (f *Fisher) Covariance(cov, d, mu []float64) Status {
 		}
 		f.inv[i] = 1 / m
 	}
+	gram(f.info, p, d, f.inv, n, p)
 	for k := 0; k < p; k++ {
-		dk := d[k*n : (k+1)*n]
-		for l := k; l < p; l++ {
-			dl := d[l*n : (l+1)*n]
-			s := weightedDot(dk, dl, f.inv)
-			f.info[k*p+l], f.info[l*p+k] = s, s
+		for l := k + 1; l < p; l++ {
+			f.info[l*p+k] = f.info[k*p+l]
 		}
 	}
 	if !invertSPD(cov, f.info, f.d, p) {
@@ -53,22 +51,6 @@ func (f *Fisher) Covariance(cov, d, mu []float64) Status {
 		return Singular
 	}
 	return OK
-}
-
-func weightedDot(a, b, w []float64) float64 {
-	b, w = b[:len(a)], w[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i] * w[i]
-		s1 += a[i+1] * b[i+1] * w[i+1]
-		s2 += a[i+2] * b[i+2] * w[i+2]
-		s3 += a[i+3] * b[i+3] * w[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i] * w[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 func fillNaN(v []float64) {

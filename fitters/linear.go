@@ -50,7 +50,17 @@ type Linear struct {
 	z     []float64 // Q^T (W^1/2 y), first P entries
 	tmp   []float64
 	nn    *nnlsWork
+	g     []float64 // (P+1) x (P+1) weighted Gram matrix of [A y]
+	res   []float64 // weighted residual
+	d     []float64 // refinement step
 }
+
+// csneLimit is the largest condition number of the scaled, weighted
+// design for which Fit uses the corrected semi-normal equations; above
+// it, Householder QR. The Gram matrix squares the condition number (1e12
+// here), and one refinement step with the residual in full precision
+// brings the error back to that of QR.
+const csneLimit = 1e6
 
 // NewLinear returns a solver for n channels and p parameters.
 func NewLinear(n, p int, m Method) *Linear {
@@ -63,6 +73,7 @@ func NewLinear(n, p int, m Method) *Linear {
 		panic(fmt.Sprintf("fitters: unknown linear method %q", m))
 	}
 	l := &Linear{N: n, P: p, Method: m, b: make([]float64, (p+1)*n), sw: make([]float64, n), scale: make([]float64, p),
+		g: make([]float64, (p+1)*(p+1)), res: make([]float64, n), d: make([]float64, p),
 		r: make([]float64, p*p), rr: make([]float64, p*p), v: make([]float64, p*p), sv: make([]float64, p), z: make([]float64, p), tmp: make([]float64, p)}
 	if m == NNLS {
 		l.nn = newNNLS(p)
@@ -100,6 +111,11 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 			w = 1 / math.Max(v, 1)
 		}
 		l.sw[i] = math.Sqrt(w)
+	}
+	if l.Method != NNLS {
+		if res, ok := l.fitCSNE(coef, a, y); ok {
+			return res
+		}
 	}
 	// Weighted, column-scaled design and the weighted data as column P.
 	for k := 0; k < p; k++ {
@@ -195,6 +211,120 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 	return res
 }
 
+// fitCSNE solves by the corrected semi-normal equations: the weighted
+// Gram matrix of [A y] in one pass over the rows, scaled to unit
+// diagonal; its Jacobi eigen-decomposition gives the condition number
+// (the square root of the Gram's) and the solution; one refinement step
+// solves again for the full-precision residual. It declines (ok false)
+// when the scaled design is worse conditioned than csneLimit.
+func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
+	n, p := l.N, l.P
+	q := p + 1
+	g := l.g
+	clear(g)
+	// Weighted Gram of [A y]: the design block, then A^T W y.
+	w := l.res
+	for i, s := range l.sw {
+		w[i] = s * s
+	}
+	gram(g, q, a, w, n, p)
+	for k := 0; k < p; k++ {
+		g[k*q+p] = weightedDot3(a[k*n:(k+1)*n], y, w)
+	}
+	for k := 0; k < p; k++ {
+		d := g[k*q+k]
+		if !(d > 0) || math.IsInf(d, 0) {
+			if math.IsNaN(d) || math.IsInf(d, 0) {
+				clearNaN(coef)
+				return Result{Status: NonFinite, Chi2: math.NaN(), Condition: math.NaN()}, true
+			}
+			return Result{}, false // an all-zero column: let QR report it
+		}
+		l.scale[k] = 1 / math.Sqrt(d)
+	}
+	// Scaled Gram (symmetric, p x p) into l.r, right-hand side into l.z.
+	for k := 0; k < p; k++ {
+		for j := k; j < p; j++ {
+			v := g[k*q+j] * l.scale[k] * l.scale[j]
+			l.r[k*p+j], l.r[j*p+k] = v, v
+		}
+		l.z[k] = g[k*q+p] * l.scale[k]
+	}
+	copy(l.rr, l.r)
+	// Eigen-decomposition of the symmetric positive semi-definite scaled
+	// Gram by one-sided Jacobi: l.r becomes V Lambda, l.sv the eigenvalues.
+	jacobiSVD(l.r, l.v, l.sv, p)
+	lmax, lmin := 0.0, math.Inf(1)
+	for _, v := range l.sv {
+		lmax, lmin = math.Max(lmax, v), math.Min(lmin, v)
+	}
+	cond := math.Sqrt(lmax / lmin)
+	if !(cond < csneLimit) || n <= p {
+		return Result{}, false
+	}
+	solve := func(dst, rhs []float64) {
+		// dst = V Lambda^-1 V^T rhs, with l.r = V Lambda (columns).
+		for j := 0; j < p; j++ {
+			t := 0.0
+			for i := 0; i < p; i++ {
+				t += l.v[i*p+j] * rhs[i]
+			}
+			l.tmp[j] = t / l.sv[j]
+		}
+		for k := 0; k < p; k++ {
+			c := 0.0
+			for j := 0; j < p; j++ {
+				c += l.v[k*p+j] * l.tmp[j]
+			}
+			dst[k] = c
+		}
+	}
+	solve(coef, l.z)
+	for k := range coef {
+		coef[k] *= l.scale[k]
+	}
+	// Refinement: the residual in full precision and a correction from
+	// the same factorisation, needed when the Gram's condition number
+	// (cond^2) times eps exceeds about 1e-10; otherwise the weighted
+	// residual sum of squares follows from the Gram matrix directly.
+	rss := 0.0
+	if cond > 1e3 {
+		res := l.b[:n]
+		for pass := 0; pass < 2; pass++ {
+			copy(res, y)
+			for k := 0; k < p; k++ {
+				axpy(-coef[k], a[k*n:(k+1)*n], res)
+			}
+			if pass == 1 {
+				rss = weightedDot3(res, res, w)
+				break
+			}
+			for k := 0; k < p; k++ {
+				l.tmp[k] = weightedDot3(a[k*n:(k+1)*n], res, w) * l.scale[k]
+			}
+			copy(l.d, l.tmp[:p])
+			solve(l.d, l.d)
+			for k := range coef {
+				coef[k] += l.d[k] * l.scale[k]
+			}
+		}
+	} else {
+		// rss = y'Wy - 2 c'A'Wy + c'A'WAc (A'WAc = A'Wy at the solution
+		// up to rounding; use the full form for a residual that is not).
+		yy := weightedDot3(y, y, w)
+		cb, cgc := 0.0, 0.0
+		for k := 0; k < p; k++ {
+			cb += coef[k] * g[k*q+p]
+			for j := 0; j < p; j++ {
+				gkj := g[min(k, j)*q+max(k, j)]
+				cgc += coef[k] * gkj * coef[j]
+			}
+		}
+		rss = math.Max(yy-2*cb+cgc, 0)
+	}
+	return Result{Status: OK, Chi2: rss, Condition: cond}, true
+}
+
 // residualR returns ||R c - z||^2 for scaled coefficients c.
 func (l *Linear) residualR(c []float64) float64 {
 	p := l.P
@@ -207,6 +337,22 @@ func (l *Linear) residualR(c []float64) float64 {
 		ss += s * s
 	}
 	return ss
+}
+
+func weightedDot3(a, b, w []float64) float64 {
+	b, w = b[:len(a)], w[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i] * w[i]
+		s1 += a[i+1] * b[i+1] * w[i+1]
+		s2 += a[i+2] * b[i+2] * w[i+2]
+		s3 += a[i+3] * b[i+3] * w[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i] * w[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 func clearNaN(v []float64) {

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,7 @@ type cli struct {
 
 	Simulate simulateCmd `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
 	Align    alignCmd    `cmd:"" help:"Align spectra on the zero-loss peak (fast, fit or xcorr)."`
+	Fit      fitCmd      `cmd:"" help:"Fit a model to every pixel: coefficients, CRLB, model cube."`
 	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
@@ -93,6 +95,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	if err != nil {
 		fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 --help' for usage.\n", err)
 		return 2
+	}
+	if path := os.Getenv("EELSH5_CPUPROFILE"); path != "" { // for developers
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -21,6 +21,18 @@ type Real struct {
 	tw    []complex128 // half-size twiddles exp(-2 pi i k/half), k < half/2
 	split []complex128 // exp(-2 pi i k/n), k <= half
 	work  []complex128
+	// stages of the complex FFT of length half: an optional radix-2
+	// stage, then fused radix-2^2 stages combining 4 blocks of size m,
+	// each with its twiddles w_2m^k and w_4m^k, k < m, contiguous.
+	radix2 bool
+	fused  []fusedStage
+}
+
+type fusedStage struct {
+	m int
+	// w holds w^k, w^2k, w^3k (w = exp(-2 pi i/4m)) for k < m,
+	// interleaved; wi their conjugates for the inverse.
+	w, wi []complex128
 }
 
 // NewReal returns a transform of length n; it panics unless n is a power
@@ -43,6 +55,21 @@ func NewReal(n int) *Real {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
 		r.split[k] = complex(c, s)
 	}
+	m := 1
+	if lg%2 == 1 {
+		r.radix2 = true
+		m = 2
+	}
+	for ; 4*m <= h; m *= 4 {
+		st := fusedStage{m: m, w: make([]complex128, 3*m), wi: make([]complex128, 3*m)}
+		for k := 0; k < m; k++ {
+			for r := 1; r <= 3; r++ {
+				sn, cs := math.Sincos(-2 * math.Pi * float64(r*k) / float64(4*m))
+				st.w[3*k+r-1], st.wi[3*k+r-1] = complex(cs, sn), complex(cs, -sn)
+			}
+		}
+		r.fused = append(r.fused, st)
+	}
 	return r
 }
 
@@ -58,24 +85,80 @@ func NextPow2(n int) int {
 	return p
 }
 
-// fftInPlace runs an in-place radix-2 complex FFT of length half on the
-// bit-reverse-ordered data (inverse uses conjugate twiddles).
+// fftInPlace runs an in-place decimation-in-time complex FFT of length
+// half on bit-reverse-ordered data (inverse: conjugate twiddles). Each
+// fused stage does two radix-2 passes while the four values are in
+// registers, halving the sweeps over memory.
 func (r *Real) fftInPlace(a []complex128, inverse bool) {
 	h := r.half
-	for size := 2; size <= h; size <<= 1 {
-		hs := size / 2
-		step := h / size
-		for start := 0; start < h; start += size {
-			for k := 0; k < hs; k++ {
-				w := r.tw[k*step]
-				if inverse {
-					w = complex(real(w), -imag(w))
-				}
-				u := a[start+k]
-				v := a[start+k+hs] * w
-				a[start+k] = u + v
-				a[start+k+hs] = u - v
+	if r.radix2 {
+		for i := 0; i < h; i += 2 {
+			u, v := a[i], a[i+1]
+			a[i], a[i+1] = u+v, u-v
+		}
+	}
+	for _, st := range r.fused {
+		if st.m == 1 {
+			fused1(a, inverse)
+			continue
+		}
+		w := st.w
+		if inverse {
+			w = st.wi
+		}
+		radix4Step(a, st.m, w, inverse)
+	}
+}
+
+// fused1 is the first fused stage (blocks of size 1, no twiddles).
+func fused1(a []complex128, inverse bool) {
+	for start := 0; start+3 < len(a); start += 4 {
+		b := a[start : start+4 : start+4]
+		s0, s1 := b[0]+b[1], b[0]-b[1]
+		s2, s3 := b[2]+b[3], b[2]-b[3]
+		var r3 complex128
+		if inverse {
+			r3 = complex(-imag(s3), real(s3))
+		} else {
+			r3 = complex(imag(s3), -real(s3))
+		}
+		b[0], b[2] = s0+s2, s0-s2
+		b[1], b[3] = s1+r3, s1-r3
+	}
+}
+
+// radix4Step combines groups of four blocks of size m into DFTs of size
+// 4m. With bit-reversed input the blocks hold the sub-DFTs S0, S2, S1, S3
+// of the samples 4j, 4j+2, 4j+1, 4j+3; the radix-4 butterfly
+//
+//	X[k+qm] = sum_r w^(rk) (-i)^(rq) S_r[k],  w = exp(-2 pi i/4m)
+//
+// needs three complex multiplications per four outputs (+i for the
+// inverse, with conjugate twiddles).
+func radix4Step(a []complex128, m int, w []complex128, inverse bool) {
+	w = w[:3*m]
+	for start := 0; start < len(a); start += 4 * m {
+		b0 := a[start : start+m : start+m]
+		b1 := a[start+m : start+2*m : start+2*m]
+		b2 := a[start+2*m : start+3*m : start+3*m]
+		b3 := a[start+3*m : start+4*m : start+4*m]
+		for k := range b0 {
+			tw := w[3*k : 3*k+3 : 3*k+3]
+			s0 := b0[k]
+			s2 := b1[k] * tw[1]
+			s1 := b2[k] * tw[0]
+			s3 := b3[k] * tw[2]
+			t0, t1 := s0+s2, s0-s2
+			t2, t3 := s1+s3, s1-s3
+			// -i t3 (forward) or +i t3 (inverse)
+			var r3 complex128
+			if inverse {
+				r3 = complex(-imag(t3), real(t3))
+			} else {
+				r3 = complex(imag(t3), -real(t3))
 			}
+			b0[k], b2[k] = t0+t2, t0-t2
+			b1[k], b3[k] = t1+r3, t1-r3
 		}
 	}
 }
@@ -119,15 +202,19 @@ func (r *Real) Inverse(dst []float64, coeff []complex128) []float64 {
 	h := r.half
 	a := r.work
 	// Rebuild Z_k = E_k + i O_k from X: E_k = (X_k + conj(X_{h-k}))/2,
-	// O_k = (X_k - conj(X_{h-k})) conj(w^k)/2.
-	for k := 0; k < h; k++ {
+	// O_k = (X_k - conj(X_{h-k})) conj(w^k)/2. Since w^(h-k) = -conj(w^k),
+	// Z_{h-k} = conj(E_k) + i conj(O_k): pairs (k, h-k) share the work.
+	for k := 0; k <= h/2; k++ {
 		xk := coeff[k]
 		xc := coeff[h-k]
 		xc = complex(real(xc), -imag(xc))
 		e := (xk + xc) * 0.5
 		w := r.split[k]
 		o := (xk - xc) * 0.5 * complex(real(w), -imag(w))
-		a[r.perm[k]] = e + complex(0, 1)*o
+		a[r.perm[k]] = complex(real(e)-imag(o), imag(e)+real(o))
+		if k != 0 && k != h-k {
+			a[r.perm[h-k]] = complex(real(e)+imag(o), -imag(e)+real(o))
+		}
 	}
 	r.fftInPlace(a, true)
 	inv := 1 / float64(h)

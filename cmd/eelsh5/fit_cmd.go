@@ -1,0 +1,425 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/gos"
+	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
+)
+
+// modelFlags describe the model of fit and quant.
+type modelFlags struct {
+	Model     string  `type:"existingfile" help:"Model file (TOML; see the README). Default: built from --elements and --edges."`
+	Elements  string  `help:"Elements for a model built from flags, comma separated (e.g. C,N,O,Fe)."`
+	Edges     string  `help:"Edge of each element (e.g. K,K,K,L)."`
+	BgTerms   int     `name:"background-terms" default:"4" help:"Power-law terms of the linear background of a model built from flags (exponents linspace(1, 5, N))."`
+	E0        float64 `name:"E0" help:"Acceleration voltage in volts (default: the model file, else the file's instrument metadata)."`
+	Alpha     float64 `default:"-1" help:"Convergence semi-angle in radians (default: model file, else metadata)."`
+	Beta      float64 `help:"Collection semi-angle in radians (default: model file, else metadata)."`
+	Method    string  `enum:",ols,wls,nnls" default:"" help:"Linear solver: ols, wls (Poisson weights 1/max(y,1)) or nnls (default: the model file's, else wls)."`
+	Window    string  `placeholder:"LO:HI" help:"Fit window in eV (default: the whole axis)."`
+	Exclude   string  `placeholder:"LO:HI,..." help:"Energy ranges in eV to leave out of the fit."`
+	NoLowLoss bool    `name:"no-lowloss" help:"Do not convolve with the low loss (plural scattering ignored)."`
+	gosFlags
+}
+
+// modelSetup resolves the model file or flags into a ModelFile.
+func (m *modelFlags) modelFile(inst multispectrum.Instrument) (*quant.ModelFile, string, error) {
+	var mf *quant.ModelFile
+	desc := ""
+	if m.Model != "" {
+		f, err := os.Open(m.Model)
+		if err != nil {
+			return nil, "", err
+		}
+		defer f.Close()
+		mf, err = quant.ReadModelFile(f, m.Model)
+		if err != nil {
+			return nil, "", usageError{err}
+		}
+		desc = m.Model
+		if m.Elements != "" {
+			return nil, "", usageError{fmt.Errorf("give either --model or --elements, not both")}
+		}
+	} else {
+		els, eds := splitList(m.Elements), splitList(m.Edges)
+		if len(els) == 0 {
+			return nil, "", usageError{fmt.Errorf("give a model: --model FILE.toml, or --elements and --edges")}
+		}
+		if len(els) != len(eds) {
+			return nil, "", usageError{fmt.Errorf("--elements has %d entries but --edges %d", len(els), len(eds))}
+		}
+		if m.BgTerms < 1 || m.BgTerms > 12 {
+			return nil, "", usageError{fmt.Errorf("--background-terms %d: must be 1..12", m.BgTerms)}
+		}
+		mf = &quant.ModelFile{}
+		mf.Fit.Method = "wls"
+		mf.Components = append(mf.Components, quant.ComponentSpec{Type: "linear_background", Linspace: []float64{1, 5, float64(m.BgTerms)}})
+		for i, el := range els {
+			mf.Components = append(mf.Components, quant.ComponentSpec{Type: "edge", Element: el, Edge: eds[i]})
+		}
+		desc = fmt.Sprintf("linear background (%d terms) + %s", m.BgTerms, describeEdges(els, eds))
+	}
+	// Instrument: flags, then the model file, then the file's metadata.
+	pick := func(flag, file, meta float64, unset bool) float64 {
+		switch {
+		case !unset:
+			return flag
+		case file != 0:
+			return file
+		}
+		return meta
+	}
+	mf.Instrument.E0 = pick(m.E0, mf.Instrument.E0, inst.BeamEnergy, m.E0 == 0)
+	mf.Instrument.Beta = pick(m.Beta, mf.Instrument.Beta, inst.Collection, m.Beta == 0)
+	alphaFile := mf.Instrument.Alpha
+	mf.Instrument.Alpha = pick(m.Alpha, alphaFile, inst.Convergence, m.Alpha < 0)
+	if math.IsNaN(mf.Instrument.Alpha) {
+		mf.Instrument.Alpha = 0
+	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"E0", mf.Instrument.E0}, {"beta", mf.Instrument.Beta}} {
+		if math.IsNaN(v.x) || v.x == 0 {
+			return nil, "", usageError{fmt.Errorf("%s is not known: give --%s (the file has no instrument metadata for it)", v.name, v.name)}
+		}
+	}
+	if err := mf.Setup().Validate(); err != nil {
+		return nil, "", usageError{err}
+	}
+	if m.Method != "" {
+		mf.Fit.Method = m.Method
+	}
+	if mf.Fit.Method == "" {
+		mf.Fit.Method = "wls"
+	}
+	if m.GOS != "hydrogenic" || mf.GOS.Source == "" {
+		mf.GOS.Source = m.GOS
+	}
+	if m.GOSFile != "" {
+		mf.GOS.File = m.GOSFile
+	}
+	return mf, desc, nil
+}
+
+func describeEdges(els, eds []string) string {
+	var s []string
+	for i := range els {
+		s = append(s, els[i]+" "+eds[i])
+	}
+	return strings.Join(s, ", ")
+}
+
+// mask builds the channel mask of the fit window and exclusions.
+func (m *modelFlags) mask(mf *quant.ModelFile, axis multispectrum.EnergyAxis) (multispectrum.Mask, [][2]float64, error) {
+	mask := multispectrum.NewMask(axis.Size)
+	var ranges [][2]float64
+	win := mf.Fit.Window
+	if m.Window != "" {
+		lo, hi, err := parseLoHi(m.Window, "--window")
+		if err != nil {
+			return nil, nil, err
+		}
+		win = []float64{lo, hi}
+	}
+	if len(win) == 2 {
+		if !(win[1] > win[0]) || win[1] <= axis.Offset || win[0] >= axis.Last() {
+			return nil, nil, usageError{fmt.Errorf("fit window %g:%g eV is empty or outside the axis %g..%g eV", win[0], win[1], axis.Offset, axis.Last())}
+		}
+		mask.Exclude(0, axis.Index(win[0]))
+		mask.Exclude(min(axis.Index(win[1]), axis.Size), axis.Size)
+		ranges = append(ranges, [2]float64{win[0], win[1]})
+	} else if len(win) != 0 {
+		return nil, nil, usageError{fmt.Errorf("fit window must be [lo, hi]")}
+	}
+	ex := mf.Fit.Exclude
+	if m.Exclude != "" {
+		ex = nil
+		for _, part := range splitList(m.Exclude) {
+			lo, hi, err := parseLoHi(part, "--exclude")
+			if err != nil {
+				return nil, nil, err
+			}
+			ex = append(ex, [2]float64{lo, hi})
+		}
+	}
+	for _, r := range ex {
+		if !(r[1] > r[0]) {
+			return nil, nil, usageError{fmt.Errorf("excluded range %g:%g eV is empty", r[0], r[1])}
+		}
+		mask.Exclude(axis.Index(r[0]), axis.Index(r[1]))
+	}
+	return mask, append(ranges, ex...), nil
+}
+
+func parseLoHi(s, flag string) (float64, float64, error) {
+	a, b, ok := strings.Cut(s, ":")
+	lo, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	hi, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if !ok || err1 != nil || err2 != nil || math.IsNaN(lo) || math.IsNaN(hi) {
+		return 0, 0, usageError{fmt.Errorf("%s %q: want LO:HI in eV", flag, s)}
+	}
+	return lo, hi, nil
+}
+
+// inputCubes opens the core loss (and low loss) of the input step: the
+// named step, else /entry/alignment when it exists, else the raw cubes.
+func inputCubes(f *h5io.File, file, step string) (core, low *h5io.Dataset, ci, li h5io.CubeInfo, base string, err error) {
+	switch {
+	case step == "raw":
+		base = h5io.EntryPath
+	case step != "":
+		base = h5io.EntryPath + "/" + step
+		if !f.Exists(base) {
+			return nil, nil, ci, li, "", fmt.Errorf("%s has no step %s", file, base)
+		}
+	case f.Exists(h5io.EntryPath + "/" + h5io.StepAlignment + "/" + h5io.CoreLossName):
+		base = h5io.EntryPath + "/" + h5io.StepAlignment
+	default:
+		base = h5io.EntryPath
+	}
+	core, ci, err = f.OpenCube(base + "/" + h5io.CoreLossName)
+	if err != nil {
+		return nil, nil, ci, li, "", err
+	}
+	if f.Exists(base + "/" + h5io.LowLossName) {
+		low, li, err = f.OpenCube(base + "/" + h5io.LowLossName)
+		if err != nil {
+			core.Close()
+			return nil, nil, ci, li, "", err
+		}
+		if li.NY != ci.NY || li.NX != ci.NX {
+			core.Close()
+			low.Close()
+			return nil, nil, ci, li, "", fmt.Errorf("%s: the low loss is %dx%d but the core loss %dx%d", file, li.NY, li.NX, ci.NY, ci.NX)
+		}
+	}
+	return core, low, ci, li, base, nil
+}
+
+type fitCmd struct {
+	File      string `arg:"" type:"path" help:"Processing file."`
+	Input     string `help:"Step to read coreloss/lowloss from ('raw' for /entry); default: alignment when present, else raw."`
+	Step      string `default:"fit" help:"Name of the step to write."`
+	NoModel   bool   `name:"no-model-cube" help:"Do not write the fitted model cube."`
+	Overwrite bool   `help:"Replace an existing step of the same name (only once the new one is complete)."`
+	modelFlags
+}
+
+func (c *fitCmd) Help() string {
+	return `Fits a model to every pixel and writes a fit step (FORMATS.md 3.4): coefficients
+(n_params, ny, nx) with their names and coefficients_errors = sqrt(CRLB); crlb (variances);
+covariance (upper triangle, for ratios); the model cube; reduced chi-square, condition
+number and status maps. Edges are convolved with each pixel's own low loss (ALGORITHMS.md
+4), the CRLB uses the fitted model as the Poisson variance (6.4). The model comes from
+--model FILE.toml (format in the README; testdata/seed_model.toml is the seed model) or
+from --elements/--edges with a linear background.`
+}
+
+func (c *fitCmd) Run(g *Globals) error {
+	prog := newProgress(g, "eelsh5 fit")
+	sum, err := h5io.FileSHA256(c.File)
+	if err != nil {
+		return err
+	}
+	f, err := h5io.OpenWritable(c.File)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.CheckVersion(); err != nil {
+		return err
+	}
+	inst, err := f.ReadInstrument()
+	if err != nil {
+		return err
+	}
+	mf, desc, err := c.modelFile(inst)
+	if err != nil {
+		return err
+	}
+	core, low, ci, li, base, err := inputCubes(f, c.File, c.Input)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	if low != nil {
+		defer low.Close()
+	}
+	useLL := !c.NoLowLoss && (mf.Fit.LowLoss == nil || *mf.Fit.LowLoss)
+	if useLL && low == nil {
+		return fmt.Errorf("%s has no low loss under %s: give --no-lowloss to fit without plural-scattering convolution", c.File, base)
+	}
+	src, closeSrc, err := (gosFlags{GOS: mf.GOS.Source, GOSFile: mf.GOS.File}).openSource()
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	model, err := mf.Build(ci.Axis, src, gos.NewCache())
+	if err != nil {
+		return err
+	}
+	mask, ranges, err := c.mask(mf, ci.Axis)
+	if err != nil {
+		return err
+	}
+	var method fitters.Method
+	switch mf.Fit.Method {
+	case "ols", "wls", "nnls":
+		method = fitters.Method(mf.Fit.Method)
+	default:
+		return usageError{fmt.Errorf("fit method %q: use ols, wls or nnls", mf.Fit.Method)}
+	}
+	opts := quant.LinearOptions{Method: method, Weights: method != fitters.OLS, Mask: mask}
+	if useLL {
+		opts.LowLoss = &li.Axis
+	}
+	eng, err := quant.NewLinearEngine(model, opts)
+	if err != nil {
+		return err
+	}
+	inputs := []string{base + "/" + h5io.CoreLossName}
+	if useLL {
+		inputs = append(inputs, base+"/"+h5io.LowLossName)
+	}
+	params := map[string]any{"input": base, "model": desc, "model_file": mf, "method": string(method),
+		"parameters": eng.Names, "gos": src.Name(), "gos_reference": src.Reference(), "lowloss": useLL,
+		"fit_ranges_eV": ranges, "channels_used": eng.Rows(), "E0_V": mf.Instrument.E0, "alpha_rad": mf.Instrument.Alpha, "beta_rad": mf.Instrument.Beta}
+	step, err := f.BeginStep(c.Step, g.provenance("fit", params, multispectrum.Input{File: c.File, SHA256: sum, Datasets: inputs}), c.Overwrite)
+	if err != nil {
+		return err
+	}
+	defer step.Abort()
+	n := ci.Axis.Size
+	prog.message("eelsh5 fit: %d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
+		ci.NY*ci.NX, n, base, eng.Params(), strings.Join(eng.Names, ", "), method, g.workers())
+	w, err := createFitOutputs(f, step, eng, ci, core, !c.NoModel)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	cy, cx := core.ScanChunk()
+	tl := multispectrum.NewTiling(ci.NY, ci.NX, cy, cx)
+	rd := h5io.Reader{core}
+	lay := multispectrum.Layout{In: []int{n}}
+	if useLL {
+		rd = append(rd, low)
+		lay.In = append(lay.In, li.Axis.Size)
+	}
+	p := eng.Params()
+	lay.Out = []int{p, p, p, p * (p + 1) / 2, 1, 1, 1}
+	if !c.NoModel {
+		lay.Out = append(lay.Out, n)
+	}
+	kernel := fitTile(eng, n, li.Axis.Size, useLL, !c.NoModel)
+	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, eng.NewWorkspace, kernel,
+		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
+	if err != nil {
+		return err
+	}
+	w.close()
+	if err := step.Commit("coefficients"); err != nil {
+		return err
+	}
+	prog.message("eelsh5 fit: wrote step /entry/%s of %s", c.Step, c.File)
+	prog.summary(ci.NY * ci.NX)
+	return nil
+}
+
+// fitOutputs are the datasets of a fit step, in tile-stream order:
+// coefficients, errors, crlb, covariance, chi2, status, condition, model.
+type fitOutputs struct {
+	writer h5io.Writer
+}
+
+func (o *fitOutputs) close() {
+	for _, d := range o.writer {
+		d.Close()
+	}
+	o.writer = nil
+}
+
+func createFitOutputs(f *h5io.File, step *h5io.Step, eng *quant.LinearEngine, ci h5io.CubeInfo, core *h5io.Dataset, withModel bool) (*fitOutputs, error) {
+	o := &fitOutputs{}
+	cy, cx := core.ScanChunk()
+	chunk := [2]int{cy, cx}
+	coef, errs, err := f.CreateStack(step.Path("coefficients"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.Names, Signal: "coefficients",
+		LongName: "fitted coefficient", Errors: true, Chunk: chunk, Scan: ci.Scan})
+	if err != nil {
+		return nil, err
+	}
+	o.writer = append(o.writer, coef, errs)
+	crlb, _, err := f.CreateStack(step.Path("crlb"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.Names, Signal: "crlb",
+		LongName: "Cramer-Rao lower bound (variance)", Chunk: chunk, Scan: ci.Scan})
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	o.writer = append(o.writer, crlb)
+	cov, _, err := f.CreateStack(step.Path("covariance"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.CovarianceNames(), Signal: "covariance",
+		LongName: "covariance (upper triangle)", Chunk: chunk, Scan: ci.Scan})
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	o.writer = append(o.writer, cov)
+	for _, m := range []h5io.MapSpec{
+		{Signal: "chi2", LongName: "reduced chi-square", Units: ""},
+		{Signal: "status", LongName: "fit status", DType: h5io.Int8, Codes: fitters.StatusCodes},
+		{Signal: "condition", LongName: "condition number of the weighted, scaled design"},
+	} {
+		m.NY, m.NX, m.Chunk, m.Scan = ci.NY, ci.NX, chunk, ci.Scan
+		d, err := f.CreateMap(step.Path(m.Signal), m)
+		if err != nil {
+			o.close()
+			return nil, err
+		}
+		o.writer = append(o.writer, d)
+	}
+	if withModel {
+		d, err := f.CreateCube(step.Path("model"), h5io.CubeSpec{NY: ci.NY, NX: ci.NX, Axis: ci.Axis, Scan: ci.Scan, Chunk: chunk,
+			Units: "counts", LongName: "fitted model (counts)"})
+		if err != nil {
+			o.close()
+			return nil, err
+		}
+		o.writer = append(o.writer, d)
+	}
+	return o, nil
+}
+
+// fitTile returns the per-tile kernel of the fit.
+func fitTile(eng *quant.LinearEngine, n, nl int, useLL, withModel bool) func(*quant.LinearWorkspace, *multispectrum.Tile) error {
+	p := eng.Params()
+	nc := p * (p + 1) / 2
+	return func(ws *quant.LinearWorkspace, t *multispectrum.Tile) error {
+		for q := 0; q < t.Region.Pixels(); q++ {
+			var low []float64
+			if useLL {
+				low = t.In[1][q*nl : (q+1)*nl]
+			}
+			var st fitters.Status
+			out := quant.PixelResult{
+				Coef: t.Out[0][q*p : (q+1)*p], Variance: t.Out[2][q*p : (q+1)*p], Covariance: t.Out[3][q*nc : (q+1)*nc],
+				Chi2: &t.Out[4][q], Condition: &t.Out[6][q], Status: &st,
+			}
+			if withModel {
+				out.Model = t.Out[7][q*n : (q+1)*n]
+			}
+			eng.Pixel(ws, t.In[0][q*n:(q+1)*n], low, out)
+			t.Out[5][q] = float64(st)
+			for k := 0; k < p; k++ {
+				t.Out[1][q*p+k] = math.Sqrt(t.Out[2][q*p+k])
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,308 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/eelsh5/eelsh5/components"
+	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+// LinearOptions configure a LinearEngine.
+type LinearOptions struct {
+	Method  fitters.Method // OLS, WLS or NNLS
+	Weights bool           // Poisson weights for NNLS (WLS always, OLS never)
+	// Mask excludes channels (true = excluded); nil keeps all.
+	Mask multispectrum.Mask
+	// LowLoss is the axis of the per-pixel low loss; nil fits without
+	// plural-scattering convolution.
+	LowLoss *multispectrum.EnergyAxis
+}
+
+// LinearEngine fits a linear model to every pixel (ALGORITHMS.md 6.2):
+// each free (linear) parameter has a column, the model with that
+// parameter at 1 and the others at 0; columns of convolved components are
+// convolved with the pixel's normalised low loss (their transforms are
+// computed once, so a pixel costs one forward transform of its low loss
+// and one inverse per convolved column); the others are shared by all
+// pixels. The fit's CRLB and covariance use the convolved columns as the
+// derivatives and the fitted model as the Poisson variance (6.4).
+type LinearEngine struct {
+	Axis   multispectrum.EnergyAxis
+	Names  []string // free parameter names, in column order
+	opts   LinearOptions
+	rows   []int       // channels used
+	cols   [][]float64 // unconvolved columns on the full axis
+	conv   []bool      // column is convolved
+	colT   [][]complex128
+	fixedC []float64 // convolved part of the fixed (non-free) contributions, nil if zero
+	fixedU []float64 // unconvolved part, nil if zero
+	fixedT []complex128
+	llAxis multispectrum.EnergyAxis
+}
+
+// NewLinearEngine prepares the per-pixel fit of model. Every free
+// parameter must be linear.
+func NewLinearEngine(model *components.Model, opts LinearOptions) (*LinearEngine, error) {
+	free := model.FreeParameters()
+	if len(free) == 0 {
+		return nil, fmt.Errorf("quant: the model has no free parameters")
+	}
+	for _, p := range free {
+		if !p.Linear {
+			c, _ := model.ComponentOf(p)
+			return nil, fmt.Errorf("quant: parameter %s.%s is not linear: use a non-linear method (lsq or poisson)", c.Name(), p.Name)
+		}
+	}
+	n := model.Axis.Size
+	e := &LinearEngine{Axis: model.Axis, Names: model.FreeNames(), opts: opts}
+	for i := 0; i < n; i++ {
+		if opts.Mask == nil || !opts.Mask[i] {
+			e.rows = append(e.rows, i)
+		}
+	}
+	if len(e.rows) <= len(free) {
+		return nil, fmt.Errorf("quant: %d channels in the fit window for %d parameters", len(e.rows), len(free))
+	}
+	// Columns: unconvolved derivative of the model (without low loss).
+	plain := components.NewModel(model.Axis, model.Components...)
+	for _, p := range free {
+		col := make([]float64, n)
+		if err := plain.Derivative(col, p); err != nil {
+			return nil, err
+		}
+		c, _ := model.ComponentOf(p)
+		e.cols = append(e.cols, col)
+		e.conv = append(e.conv, c.Convolved() && opts.LowLoss != nil)
+	}
+	// Contributions of non-free parameters (e.g. a fixed amplitude).
+	saved := make([]float64, len(free))
+	for k, p := range free {
+		saved[k] = p.Value
+		p.Value = 0
+	}
+	fc, fu := make([]float64, n), make([]float64, n)
+	buf := make([]float64, n)
+	for _, c := range model.Components {
+		c.Eval(buf)
+		dst := fu
+		if c.Convolved() && opts.LowLoss != nil {
+			dst = fc
+		}
+		multispectrum.AddTo(dst, buf)
+	}
+	for k, p := range free {
+		p.Value = saved[k]
+	}
+	if nonzero(fc) {
+		e.fixedC = fc
+	}
+	if nonzero(fu) {
+		e.fixedU = fu
+	}
+	if opts.LowLoss != nil {
+		e.llAxis = *opts.LowLoss
+		ll, err := components.NewLowLoss(model.Axis, e.llAxis)
+		if err != nil {
+			return nil, err
+		}
+		half := ll.FFTLen()/2 + 1
+		for k, col := range e.cols {
+			if e.conv[k] {
+				e.colT = append(e.colT, ll.Transform(make([]complex128, half), col))
+			} else {
+				e.colT = append(e.colT, nil)
+			}
+		}
+		if e.fixedC != nil {
+			e.fixedT = ll.Transform(make([]complex128, half), e.fixedC)
+		}
+	}
+	return e, nil
+}
+
+func nonzero(v []float64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Params returns the number of free parameters.
+func (e *LinearEngine) Params() int { return len(e.cols) }
+
+// Rows returns the number of channels used.
+func (e *LinearEngine) Rows() int { return len(e.rows) }
+
+// LinearWorkspace is the per-worker scratch of a LinearEngine.
+type LinearWorkspace struct {
+	lin   *fitters.Linear
+	fish  *fitters.Fisher
+	ll    *components.LowLoss
+	full  [][]float64 // per column, full axis (convolved or shared)
+	fixed []float64
+	a     []float64 // design rows x p, column major
+	y     []float64
+	mu    []float64
+	cov   []float64
+	whole bool // the design buffer holds the full columns (no mask)
+}
+
+// NewWorkspace returns scratch for one worker.
+func (e *LinearEngine) NewWorkspace() *LinearWorkspace {
+	n, r, p := e.Axis.Size, len(e.rows), len(e.cols)
+	ws := &LinearWorkspace{lin: fitters.NewLinear(r, p, e.opts.Method), fish: fitters.NewFisher(r, p),
+		fixed: make([]float64, n), a: make([]float64, r*p), y: make([]float64, r), mu: make([]float64, r), cov: make([]float64, p*p)}
+	whole := r == n // no channel masked: columns live in the design itself
+	for k := range e.cols {
+		switch {
+		case whole:
+			col := ws.a[k*n : (k+1)*n]
+			if !e.conv[k] {
+				copy(col, e.cols[k]) // shared columns are copied once
+			}
+			ws.full = append(ws.full, col)
+		case e.conv[k]:
+			ws.full = append(ws.full, make([]float64, n))
+		default:
+			ws.full = append(ws.full, e.cols[k])
+		}
+	}
+	ws.whole = whole
+	if e.opts.LowLoss != nil {
+		ws.ll, _ = components.NewLowLoss(e.Axis, e.llAxis)
+	}
+	return ws
+}
+
+// PixelResult receives the results of one pixel; slices of the lengths
+// given, nil to skip that output.
+type PixelResult struct {
+	Coef       []float64 // p
+	Variance   []float64 // p: CRLB (variance) of each parameter
+	Covariance []float64 // p(p+1)/2: upper triangle of the covariance, row by row
+	Model      []float64 // n: fitted model on the full axis
+	Chi2       *float64  // reduced chi-square (weighted RSS / (rows - p))
+	Condition  *float64
+	Status     *fitters.Status
+}
+
+// Pixel fits one spectrum (core, full axis) with its low loss (nil when
+// the engine has none).
+func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out PixelResult) {
+	r, p := len(e.rows), len(e.cols)
+	fail := func(st fitters.Status) {
+		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model} {
+			for i := range s {
+				s[i] = math.NaN()
+			}
+		}
+		setf(out.Chi2, math.NaN())
+		setf(out.Condition, math.NaN())
+		if out.Status != nil {
+			*out.Status = st
+		}
+	}
+	if ws.ll != nil {
+		if err := ws.ll.SetSpectrum(low); err != nil {
+			fail(fitters.BadLowLoss)
+			return
+		}
+		for k := range e.cols {
+			if e.conv[k] {
+				ws.ll.ConvolveTransformed(ws.full[k], e.colT[k])
+			}
+		}
+	}
+	clear(ws.fixed)
+	if e.fixedC != nil {
+		if ws.ll != nil {
+			ws.ll.ConvolveTransformed(ws.fixed, e.fixedT)
+		} else {
+			copy(ws.fixed, e.fixedC)
+		}
+	}
+	if e.fixedU != nil {
+		multispectrum.AddTo(ws.fixed, e.fixedU)
+	}
+	if !ws.whole {
+		for k := 0; k < p; k++ {
+			col, dst := ws.full[k], ws.a[k*r:(k+1)*r]
+			for j, i := range e.rows {
+				dst[j] = col[i]
+			}
+		}
+	}
+	for j, i := range e.rows {
+		ws.y[j] = core[i] - ws.fixed[i]
+	}
+	coef := out.Coef
+	res := ws.lin.Fit(coef, ws.a, ws.y, e.opts.Weights)
+	if res.Status == fitters.NonFinite {
+		fail(res.Status)
+		return
+	}
+	st := res.Status
+	// Model on the full axis and its values on the fitted channels.
+	model := out.Model
+	if model == nil {
+		model = ws.fixed // reuse: fixed is added in place below
+	} else {
+		copy(model, ws.fixed)
+	}
+	for k := 0; k < p; k++ {
+		axpy(coef[k], ws.full[k], model)
+	}
+	for j, i := range e.rows {
+		ws.mu[j] = model[i]
+	}
+	fst := ws.fish.Covariance(ws.cov, ws.a, ws.mu)
+	if st == fitters.OK && fst != fitters.OK {
+		st = fst
+	}
+	for k := range out.Variance {
+		out.Variance[k] = ws.cov[k*p+k]
+	}
+	if out.Covariance != nil {
+		q := 0
+		for k := 0; k < p; k++ {
+			for l := k; l < p; l++ {
+				out.Covariance[q] = ws.cov[k*p+l]
+				q++
+			}
+		}
+	}
+	setf(out.Chi2, res.Chi2/float64(r-p))
+	setf(out.Condition, res.Condition)
+	if out.Status != nil {
+		*out.Status = st
+	}
+}
+
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+func setf(p *float64, v float64) {
+	if p != nil {
+		*p = v
+	}
+}
+
+// CovarianceNames returns labels "a x b" of the upper-triangle covariance
+// entries, in PixelResult.Covariance order.
+func (e *LinearEngine) CovarianceNames() []string {
+	var out []string
+	for k := range e.Names {
+		for l := k; l < len(e.Names); l++ {
+			out = append(out, e.Names[k]+" x "+e.Names[l])
+		}
+	}
+	return out
+}
