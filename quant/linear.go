@@ -294,15 +294,3 @@ func setf(p *float64, v float64) {
 		*p = v
 	}
 }
-
-// CovarianceNames returns labels "a x b" of the upper-triangle covariance
-// entries, in PixelResult.Covariance order.
-func (e *LinearEngine) CovarianceNames() []string {
-	var out []string
-	for k := range e.Names {
-		for l := k; l < len(e.Names); l++ {
-			out = append(out, e.Names[k]+" x "+e.Names[l])
-		}
-	}
-	return out
-}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/eelsh5/eelsh5/components"
 	"math"
 	"os"
 	"strconv"
@@ -23,7 +25,7 @@ type modelFlags struct {
 	E0        float64 `name:"E0" help:"Acceleration voltage in volts (default: the model file, else the file's instrument metadata)."`
 	Alpha     float64 `default:"-1" help:"Convergence semi-angle in radians (default: model file, else metadata)."`
 	Beta      float64 `help:"Collection semi-angle in radians (default: model file, else metadata)."`
-	Method    string  `enum:",ols,wls,nnls" default:"" help:"Linear solver: ols, wls (Poisson weights 1/max(y,1)) or nnls (default: the model file's, else wls)."`
+	Method    string  `enum:",ols,wls,nnls,lsq,poisson" default:"" help:"Fitter: ols, wls (Poisson weights 1/max(y,1)) or nnls (linear); lsq (Levenberg-Marquardt, weighted) or poisson (maximum likelihood) for models with non-linear parameters. Default: the model file's, else wls."`
 	Window    string  `placeholder:"LO:HI" help:"Fit window in eV (default: the whole axis)."`
 	Exclude   string  `placeholder:"LO:HI,..." help:"Energy ranges in eV to leave out of the fit."`
 	NoLowLoss bool    `name:"no-lowloss" help:"Do not convolve with the low loss (plural scattering ignored)."`
@@ -271,28 +273,22 @@ func (c *fitCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	var method fitters.Method
-	switch mf.Fit.Method {
-	case "ols", "wls", "nnls":
-		method = fitters.Method(mf.Fit.Method)
-	default:
-		return usageError{fmt.Errorf("fit method %q: use ols, wls or nnls", mf.Fit.Method)}
-	}
-	opts := quant.LinearOptions{Method: method, Weights: method != fitters.OLS, Mask: mask}
+	var llAxis *multispectrum.EnergyAxis
 	if useLL {
-		opts.LowLoss = &li.Axis
+		llAxis = &li.Axis
 	}
-	eng, err := quant.NewLinearEngine(model, opts)
+	fitter, err := newFitter(mf, model, ci.Axis, src, mask, llAxis)
 	if err != nil {
 		return err
 	}
+	method := mf.Fit.Method
 	inputs := []string{base + "/" + h5io.CoreLossName}
 	if useLL {
 		inputs = append(inputs, base+"/"+h5io.LowLossName)
 	}
-	params := map[string]any{"input": base, "model": desc, "model_file": mf, "method": string(method),
-		"parameters": eng.Names, "gos": src.Name(), "gos_reference": src.Reference(), "lowloss": useLL,
-		"fit_ranges_eV": ranges, "channels_used": eng.Rows(), "E0_V": mf.Instrument.E0, "alpha_rad": mf.Instrument.Alpha, "beta_rad": mf.Instrument.Beta}
+	params := map[string]any{"input": base, "model": desc, "model_file": mf, "method": method,
+		"parameters": fitter.ParamNames(), "gos": src.Name(), "gos_reference": src.Reference(), "lowloss": useLL,
+		"fit_ranges_eV": ranges, "channels_used": mask.Included(), "E0_V": mf.Instrument.E0, "alpha_rad": mf.Instrument.Alpha, "beta_rad": mf.Instrument.Beta}
 	step, err := f.BeginStep(c.Step, g.provenance("fit", params, multispectrum.Input{File: c.File, SHA256: sum, Datasets: inputs}), c.Overwrite)
 	if err != nil {
 		return err
@@ -300,8 +296,8 @@ func (c *fitCmd) Run(g *Globals) error {
 	defer step.Abort()
 	n := ci.Axis.Size
 	prog.message("eelsh5 fit: %d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-		ci.NY*ci.NX, n, base, eng.Params(), strings.Join(eng.Names, ", "), method, g.workers())
-	w, err := createFitOutputs(f, step, eng, ci, core, !c.NoModel)
+		ci.NY*ci.NX, n, base, fitter.Params(), strings.Join(fitter.ParamNames(), ", "), method, g.workers())
+	w, err := createFitOutputs(f, step, fitter.ParamNames(), ci, core, !c.NoModel)
 	if err != nil {
 		return err
 	}
@@ -314,13 +310,13 @@ func (c *fitCmd) Run(g *Globals) error {
 		rd = append(rd, low)
 		lay.In = append(lay.In, li.Axis.Size)
 	}
-	p := eng.Params()
+	p := fitter.Params()
 	lay.Out = []int{p, p, p, p * (p + 1) / 2, 1, 1, 1}
 	if !c.NoModel {
 		lay.Out = append(lay.Out, n)
 	}
-	kernel := fitTile(eng, n, li.Axis.Size, useLL, !c.NoModel)
-	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, eng.NewWorkspace, kernel,
+	kernel := fitTile(p, n, li.Axis.Size, useLL, !c.NoModel)
+	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, fitter.NewWorker, kernel,
 		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
 	if err != nil {
 		return err
@@ -347,24 +343,24 @@ func (o *fitOutputs) close() {
 	o.writer = nil
 }
 
-func createFitOutputs(f *h5io.File, step *h5io.Step, eng *quant.LinearEngine, ci h5io.CubeInfo, core *h5io.Dataset, withModel bool) (*fitOutputs, error) {
+func createFitOutputs(f *h5io.File, step *h5io.Step, names []string, ci h5io.CubeInfo, core *h5io.Dataset, withModel bool) (*fitOutputs, error) {
 	o := &fitOutputs{}
 	cy, cx := core.ScanChunk()
 	chunk := [2]int{cy, cx}
-	coef, errs, err := f.CreateStack(step.Path("coefficients"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.Names, Signal: "coefficients",
+	coef, errs, err := f.CreateStack(step.Path("coefficients"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: names, Signal: "coefficients",
 		LongName: "fitted coefficient", Errors: true, Chunk: chunk, Scan: ci.Scan})
 	if err != nil {
 		return nil, err
 	}
 	o.writer = append(o.writer, coef, errs)
-	crlb, _, err := f.CreateStack(step.Path("crlb"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.Names, Signal: "crlb",
+	crlb, _, err := f.CreateStack(step.Path("crlb"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: names, Signal: "crlb",
 		LongName: "Cramer-Rao lower bound (variance)", Chunk: chunk, Scan: ci.Scan})
 	if err != nil {
 		o.close()
 		return nil, err
 	}
 	o.writer = append(o.writer, crlb)
-	cov, _, err := f.CreateStack(step.Path("covariance"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: eng.CovarianceNames(), Signal: "covariance",
+	cov, _, err := f.CreateStack(step.Path("covariance"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: quant.CovarianceNames(names), Signal: "covariance",
 		LongName: "covariance (upper triangle)", Chunk: chunk, Scan: ci.Scan})
 	if err != nil {
 		o.close()
@@ -396,11 +392,29 @@ func createFitOutputs(f *h5io.File, step *h5io.Step, eng *quant.LinearEngine, ci
 	return o, nil
 }
 
+// newFitter makes the fitter of the model file's method: the linear
+// engine for ols, wls and nnls, the non-linear one for lsq and poisson.
+func newFitter(mf *quant.ModelFile, model *components.Model, axis multispectrum.EnergyAxis, src gos.Source, mask multispectrum.Mask, ll *multispectrum.EnergyAxis) (quant.Fitter, error) {
+	switch mf.Fit.Method {
+	case "ols", "wls", "nnls":
+		m := fitters.Method(mf.Fit.Method)
+		return quant.NewLinearEngine(model, quant.LinearOptions{Method: m, Weights: m != fitters.OLS, Mask: mask, LowLoss: ll})
+	case "lsq", "poisson":
+		cache := gos.NewCache()
+		build := func() (*components.Model, error) { return mf.Build(axis, src, cache) }
+		obj := fitters.LeastSquares
+		if mf.Fit.Method == "poisson" {
+			obj = fitters.PoissonML
+		}
+		return quant.NewNonLinearEngine(build, quant.NonLinearOptions{Objective: obj, Weighted: true, Mask: mask, LowLoss: ll})
+	}
+	return nil, usageError{fmt.Errorf("fit method %q: use ols, wls, nnls, lsq or poisson", mf.Fit.Method)}
+}
+
 // fitTile returns the per-tile kernel of the fit.
-func fitTile(eng *quant.LinearEngine, n, nl int, useLL, withModel bool) func(*quant.LinearWorkspace, *multispectrum.Tile) error {
-	p := eng.Params()
+func fitTile(p, n, nl int, useLL, withModel bool) func(quant.Worker, *multispectrum.Tile) error {
 	nc := p * (p + 1) / 2
-	return func(ws *quant.LinearWorkspace, t *multispectrum.Tile) error {
+	return func(w quant.Worker, t *multispectrum.Tile) error {
 		for q := 0; q < t.Region.Pixels(); q++ {
 			var low []float64
 			if useLL {
@@ -414,7 +428,7 @@ func fitTile(eng *quant.LinearEngine, n, nl int, useLL, withModel bool) func(*qu
 			if withModel {
 				out.Model = t.Out[7][q*n : (q+1)*n]
 			}
-			eng.Pixel(ws, t.In[0][q*n:(q+1)*n], low, out)
+			w.Pixel(t.In[0][q*n:(q+1)*n], low, out)
 			t.Out[5][q] = float64(st)
 			for k := 0; k < p; k++ {
 				t.Out[1][q*p+k] = math.Sqrt(t.Out[2][q*p+k])
