@@ -41,7 +41,7 @@ type NonLinear struct {
 	MaxIter   int     // default 100
 	Tol       float64 // relative change of the cost for convergence, default 1e-10
 
-	m, mt, w, jac, r []float64
+	m, mt, w, jac, r  []float64
 	h, g, step, trial []float64
 	hd, ha, sc        []float64
 }
