@@ -136,3 +136,45 @@ func (f *File) ReadFloats(path string) ([]float64, []int, error) {
 	}
 	return v, in.dims, nil
 }
+
+// Curve is one named spectrum of a WriteSpectra group.
+type Curve struct {
+	Name     string
+	Values   []float64
+	LongName string
+}
+
+// WriteSpectra writes spectra on one energy axis as an NXdata group: the
+// first curve is the signal, the others auxiliary signals drawn with it
+// (e.g. the mean data, model and components).
+func (f *File) WriteSpectra(path string, axis multispectrum.EnergyAxis, curves []Curve) error {
+	if len(curves) == 0 {
+		return nil
+	}
+	g, err := f.createNXdata(path, curves[0].Name, []string{AxisEnergyLoss}, "spectrum", "")
+	if err != nil {
+		return err
+	}
+	defer g.close()
+	var aux []string
+	for i, c := range curves {
+		if len(c.Values) != axis.Size {
+			panic("h5io: curve length does not match the axis")
+		}
+		if err := writeNumbers(g.id(), c.Name, false, false, c.Values); err != nil {
+			return f.wrapWrite(path+"/"+c.Name, err)
+		}
+		if err := f.labelDataset(path+"/"+c.Name, "counts", c.LongName, "spectrum"); err != nil {
+			return err
+		}
+		if i > 0 {
+			aux = append(aux, c.Name)
+		}
+	}
+	if len(aux) > 0 {
+		if err := writeStrings(g.id(), "auxiliary_signals", true, false, true, aux...); err != nil {
+			return f.wrapWrite(path, err)
+		}
+	}
+	return f.writeAxis(g, path, AxisEnergyLoss, axis.Energies(nil), "eV", "Energy loss (eV)")
+}

@@ -313,3 +313,20 @@ func FileSHA256(path string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// AttrStrings reads a string (array) attribute of the object at path.
+func (f *File) AttrStrings(path, name string) ([]string, bool) {
+	var out []string
+	ok := false
+	withObject(f.id(), path, func(o hid) error {
+		if !attrExists(o, name) {
+			return nil
+		}
+		s, err := readStrings(o, name, true)
+		if err == nil {
+			out, ok = s, true
+		}
+		return nil
+	})
+	return out, ok
+}

@@ -185,6 +185,7 @@ type PixelResult struct {
 	Variance   []float64 // p: CRLB (variance) of each parameter
 	Covariance []float64 // p(p+1)/2: upper triangle of the covariance, row by row
 	Model      []float64 // n: fitted model on the full axis
+	Parts      []float64 // p x n: each parameter's contribution coef_k * column_k (full axis)
 	Chi2       *float64  // reduced chi-square (weighted RSS / (rows - p))
 	Condition  *float64
 	Status     *fitters.Status
@@ -195,7 +196,7 @@ type PixelResult struct {
 func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out PixelResult) {
 	r, p := len(e.rows), len(e.cols)
 	fail := func(st fitters.Status) {
-		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model} {
+		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model, out.Parts} {
 			for i := range s {
 				s[i] = math.NaN()
 			}
@@ -255,6 +256,15 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	}
 	for k := 0; k < p; k++ {
 		axpy(coef[k], ws.full[k], model)
+	}
+	if out.Parts != nil {
+		n := e.Axis.Size
+		for k := 0; k < p; k++ {
+			dst := out.Parts[k*n : (k+1)*n]
+			for i, v := range ws.full[k] {
+				dst[i] = coef[k] * v
+			}
+		}
 	}
 	for j, i := range e.rows {
 		ws.mu[j] = model[i]

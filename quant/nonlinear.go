@@ -169,7 +169,7 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 	e := w.e
 	p := len(e.names)
 	fail := func(st fitters.Status) {
-		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model} {
+		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model, out.Parts} {
 			for i := range s {
 				s[i] = math.NaN()
 			}
@@ -216,6 +216,22 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 		w.mu[j] = w.full[i]
 	}
 	w.Jacobian(w.jac, w.params)
+	if out.Parts != nil {
+		// contributions of the linear parameters (their derivative is
+		// their column); non-linear parameters contribute none.
+		n := len(w.full)
+		for k, prm := range w.free {
+			dst := out.Parts[k*n : (k+1)*n]
+			if !prm.Linear {
+				clear(dst)
+				continue
+			}
+			w.m.Derivative(dst, prm)
+			for i := range dst {
+				dst[i] *= w.params[k]
+			}
+		}
+	}
 	st := res.Status
 	if fst := w.fish.Covariance(w.cov, w.jac, w.mu); st == fitters.OK && fst != fitters.OK {
 		st = fst

@@ -65,9 +65,6 @@ func parsePixel(s string, ny, nx int) (int, int, error) {
 
 func (c *alignCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 align")
-	if c.On == "coreloss" && c.Method != "xcorr" {
-		return usageError{fmt.Errorf("--on coreloss needs --method xcorr (the core loss has no zero-loss peak)")}
-	}
 	sum, err := h5io.FileSHA256(c.File)
 	if err != nil {
 		return err
@@ -80,15 +77,29 @@ func (c *alignCmd) Run(g *Globals) error {
 	if err := f.CheckVersion(); err != nil {
 		return err
 	}
+	np, err := alignFile(g, prog, f, c.File, sum, c)
+	if err != nil {
+		return err
+	}
+	prog.summary(np)
+	return nil
+}
+
+// alignFile runs the alignment described by c on the open file and
+// commits its step; it returns the number of spectra.
+func alignFile(g *Globals, prog *progress, f *h5io.File, file, sum string, c *alignCmd) (int, error) {
+	if c.On == "coreloss" && c.Method != "xcorr" {
+		return 0, usageError{fmt.Errorf("--on coreloss needs --method xcorr (the core loss has no zero-loss peak)")}
+	}
 	measure := h5io.LowLossPath
 	if c.On == "coreloss" {
 		measure = h5io.CoreLossPath
 	}
 	if !f.Exists(measure) {
 		if measure == h5io.LowLossPath {
-			return fmt.Errorf("%s has no low loss (%s): align the core loss with --method xcorr --on coreloss", c.File, measure)
+			return 0, fmt.Errorf("%s has no low loss (%s): align the core loss with --method xcorr --on coreloss", file, measure)
 		}
-		return fmt.Errorf("%s has no core loss (%s)", c.File, measure)
+		return 0, fmt.Errorf("%s has no core loss (%s)", file, measure)
 	}
 	var cubes []*h5io.Dataset
 	var infos []h5io.CubeInfo
@@ -99,11 +110,11 @@ func (c *alignCmd) Run(g *Globals) error {
 		}
 		d, info, err := f.OpenCube(p)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer d.Close()
 		if len(infos) > 0 && (info.NY != infos[0].NY || info.NX != infos[0].NX) {
-			return fmt.Errorf("%s: %s is %dx%d but %s is %dx%d", c.File, p, info.NY, info.NX, paths[0], infos[0].NY, infos[0].NX)
+			return 0, fmt.Errorf("%s: %s is %dx%d but %s is %dx%d", file, p, info.NY, info.NX, paths[0], infos[0].NY, infos[0].NX)
 		}
 		cubes, infos, paths = append(cubes, d), append(infos, info), append(paths, p)
 	}
@@ -114,20 +125,20 @@ func (c *alignCmd) Run(g *Globals) error {
 	axis := infos[mi].Axis
 	opts, err := c.options(axis)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ny, nx := infos[0].NY, infos[0].NX
 	ry, rx, err := parsePixel(c.Reference, ny, nx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ref := make([]float64, axis.Size)
 	if _, err := cubes[mi].ReadRegion(ref, multispectrum.Region{Y0: ry, X0: rx, NY: 1, NX: 1}); err != nil {
-		return err
+		return 0, err
 	}
 	absolute := measure == h5io.LowLossPath
 	if _, err := aligners.NewEstimator(opts, axis, ref, absolute); err != nil {
-		return err
+		return 0, err
 	}
 	cy, cx := cubes[mi].ScanChunk()
 	tl := multispectrum.NewTiling(ny, nx, cy, cx)
@@ -151,7 +162,7 @@ func (c *alignCmd) Run(g *Globals) error {
 		multispectrum.Layout{In: []int{w}, Out: []int{2}}, newEst, measureTile,
 		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	np := ny * nx
 	shifts, status := make([]float64, np), make([]aligners.Status, np)
@@ -162,14 +173,14 @@ func (c *alignCmd) Run(g *Globals) error {
 	}
 	plan, err := aligners.NewPlan(shifts, status, axis, c.Method == "fast")
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.File, err)
+		return 0, fmt.Errorf("%s: %w", file, err)
 	}
 
 	params := map[string]any{"method": c.Method, "peak": c.Peak, "on": measure, "window_eV": c.Window,
 		"range": c.Range, "reference_pixel": []int{ry, rx}, "input": paths, "status_counts": statusCounts(counts)}
-	step, err := f.BeginStep(c.Step, g.provenance("align", params, multispectrum.Input{File: c.File, SHA256: sum, Datasets: paths}), c.Overwrite)
+	step, err := f.BeginStep(c.Step, g.provenance("align", params, multispectrum.Input{File: file, SHA256: sum, Datasets: paths}), c.Overwrite)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer step.Abort()
 	var outs h5io.Writer
@@ -177,12 +188,12 @@ func (c *alignCmd) Run(g *Globals) error {
 	for i, p := range paths {
 		ax, err := plan.Axis(infos[i].Axis)
 		if err != nil {
-			return fmt.Errorf("%s: %s: %w", c.File, p, err)
+			return 0, fmt.Errorf("%s: %s: %w", file, p, err)
 		}
 		name := p[strings.LastIndex(p, "/")+1:]
 		d, err := f.CreateCube(step.Path(name), h5io.CubeSpec{NY: ny, NX: nx, Axis: ax, Scan: infos[i].Scan, Chunk: [2]int{cy, cx}})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		defer d.Close()
 		outs, outAxes = append(outs, d), append(outAxes, ax)
@@ -211,7 +222,7 @@ func (c *alignCmd) Run(g *Globals) error {
 	err = multispectrum.Process(g.ctx, h5io.Reader(cubes), outs, tl, multispectrum.Layout{In: in, Out: out},
 		func() struct{} { return struct{}{} }, apply, multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	shiftMap := multispectrum.NewArray(ny, nx, 1)
 	statusMap := multispectrum.NewArray(ny, nx, 1)
@@ -220,24 +231,23 @@ func (c *alignCmd) Run(g *Globals) error {
 		statusMap.Data[p] = float64(status[p])
 	}
 	if err := writeMap(f, step.Path("shifts"), "shift", "eV", "zero-loss shift (eV)", h5io.Float64, "", shiftMap, infos[0].Scan); err != nil {
-		return err
+		return 0, err
 	}
 	if err := writeMap(f, step.Path("status"), "status", "", "alignment status", h5io.Int8, aligners.StatusCodes, statusMap, infos[0].Scan); err != nil {
-		return err
+		return 0, err
 	}
 	if err := step.Commit("shifts"); err != nil {
-		return err
+		return 0, err
 	}
 	bad := np - counts[aligners.OK]
 	prog.message("eelsh5 align: wrote step /entry/%s of %s: shifts %.3f..%.3f eV, %d of %d pixels without a usable peak; aligned axes: %s",
-		c.Step, c.File, minOf(plan.Shifts), maxOf(plan.Shifts), bad, np, describeAxes(paths, outAxes))
+		c.Step, file, minOf(plan.Shifts), maxOf(plan.Shifts), bad, np, describeAxes(paths, outAxes))
 	if c.Plot != "" {
 		if err := plotShifts(c.Plot, shiftMap, status); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	prog.summary(np)
-	return nil
+	return np, nil
 }
 
 func statusCounts(m map[aligners.Status]int) map[string]int {

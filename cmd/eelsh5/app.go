@@ -46,6 +46,9 @@ type cli struct {
 	Simulate simulateCmd `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
 	Align    alignCmd    `cmd:"" help:"Align spectra on the zero-loss peak (fast, fit or xcorr)."`
 	Fit      fitCmd      `cmd:"" help:"Fit a model to every pixel: coefficients, CRLB, model cube."`
+	Quant    quantCmd    `cmd:"" help:"Elemental quantification: align, fit, elemental and composition maps with errors."`
+	Demo     demoCmd     `cmd:"" help:"Simulate the seed scenario, quantify it and draw the figures."`
+	Plot     plotCmd     `cmd:"" help:"Draw the figures of a step (PNG)."`
 	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`

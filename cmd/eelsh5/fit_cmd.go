@@ -240,38 +240,75 @@ func (c *fitCmd) Run(g *Globals) error {
 	if err := f.CheckVersion(); err != nil {
 		return err
 	}
+	res, err := fitFile(g, prog, f, c.File, sum, fitConfig{command: "fit", input: c.Input, step: c.Step,
+		overwrite: c.Overwrite, noModel: c.NoModel, flags: &c.modelFlags})
+	if err != nil {
+		return err
+	}
+	prog.summary(res.spectra)
+	return nil
+}
+
+// fitConfig configures fitFile.
+type fitConfig struct {
+	command   string // "fit" or "quant"
+	input     string // step to read, "" for alignment-or-raw, "raw"
+	step      string
+	overwrite bool
+	noModel   bool
+	flags     *modelFlags
+	quant     bool // elemental and composition maps, summary
+	regions   []namedRegion
+	extra     map[string]any // more provenance parameters
+}
+
+// fitResult describes a committed fit or quant step.
+type fitResult struct {
+	spectra  int
+	names    []string
+	elements []string // edge labels of the elemental maps (quant)
+	summary  *quantSummary
+}
+
+// fitFile fits the model of cfg to every pixel of the open file and
+// commits the step; with cfg.quant it adds elemental and composition
+// maps and the summary.
+func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fitConfig) (*fitResult, error) {
 	inst, err := f.ReadInstrument()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	mf, desc, err := c.modelFile(inst)
+	mf, desc, err := cfg.flags.modelFile(inst)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	core, low, ci, li, base, err := inputCubes(f, c.File, c.Input)
+	core, low, ci, li, base, err := inputCubes(f, file, cfg.input)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer core.Close()
 	if low != nil {
 		defer low.Close()
 	}
-	useLL := !c.NoLowLoss && (mf.Fit.LowLoss == nil || *mf.Fit.LowLoss)
+	useLL := !cfg.flags.NoLowLoss && (mf.Fit.LowLoss == nil || *mf.Fit.LowLoss)
 	if useLL && low == nil {
-		return fmt.Errorf("%s has no low loss under %s: give --no-lowloss to fit without plural-scattering convolution", c.File, base)
+		return nil, fmt.Errorf("%s has no low loss under %s: give --no-lowloss to fit without plural-scattering convolution", file, base)
+	}
+	if cfg.quant && cfg.flags.Window == "" && len(mf.Fit.Window) == 0 {
+		mf.Fit.Window = quantWindow(mf, ci.Axis)
 	}
 	src, closeSrc, err := (gosFlags{GOS: mf.GOS.Source, GOSFile: mf.GOS.File}).openSource()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer closeSrc()
 	model, err := mf.Build(ci.Axis, src, gos.NewCache())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	mask, ranges, err := c.mask(mf, ci.Axis)
+	mask, ranges, err := cfg.flags.mask(mf, ci.Axis)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var llAxis *multispectrum.EnergyAxis
 	if useLL {
@@ -279,29 +316,43 @@ func (c *fitCmd) Run(g *Globals) error {
 	}
 	fitter, err := newFitter(mf, model, ci.Axis, src, mask, llAxis)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	method := mf.Fit.Method
+	names := fitter.ParamNames()
+	edgeIdx, edgeLabels := edgeParams(model)
 	inputs := []string{base + "/" + h5io.CoreLossName}
 	if useLL {
 		inputs = append(inputs, base+"/"+h5io.LowLossName)
 	}
-	params := map[string]any{"input": base, "model": desc, "model_file": mf, "method": method,
-		"parameters": fitter.ParamNames(), "gos": src.Name(), "gos_reference": src.Reference(), "lowloss": useLL,
-		"fit_ranges_eV": ranges, "channels_used": mask.Included(), "E0_V": mf.Instrument.E0, "alpha_rad": mf.Instrument.Alpha, "beta_rad": mf.Instrument.Beta}
-	step, err := f.BeginStep(c.Step, g.provenance("fit", params, multispectrum.Input{File: c.File, SHA256: sum, Datasets: inputs}), c.Overwrite)
+	params := map[string]any{"input": base, "model": desc, "model_file": mf, "method": mf.Fit.Method,
+		"parameters": names, "gos": src.Name(), "gos_reference": src.Reference(), "lowloss": useLL,
+		"fit_ranges_eV": ranges, "channels_used": mask.Included(), "E0_V": mf.Instrument.E0,
+		"alpha_rad": mf.Instrument.Alpha, "beta_rad": mf.Instrument.Beta}
+	for k, v := range cfg.extra {
+		params[k] = v
+	}
+	step, err := f.BeginStep(cfg.step, g.provenance(cfg.command, params, multispectrum.Input{File: file, SHA256: sum, Datasets: inputs}), cfg.overwrite)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer step.Abort()
 	n := ci.Axis.Size
-	prog.message("eelsh5 fit: %d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-		ci.NY*ci.NX, n, base, fitter.Params(), strings.Join(fitter.ParamNames(), ", "), method, g.workers())
-	w, err := createFitOutputs(f, step, fitter.ParamNames(), ci, core, !c.NoModel)
+	prog.message("eelsh5 %s: %d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
+		cfg.command, ci.NY*ci.NX, n, base, fitter.Params(), strings.Join(names, ", "), mf.Fit.Method, g.workers())
+	w, err := createFitOutputs(f, step, names, ci, core, !cfg.noModel)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer w.close()
+	units, long := "edge amplitude A (counts eV per barn)", "edge amplitude"
+	if cfg.quant {
+		if useLL {
+			units, long = "atoms/nm^2", "areal density"
+		}
+		if err := w.addQuant(f, step, edgeLabels, ci, core, units, long); err != nil {
+			return nil, err
+		}
+	}
 	cy, cx := core.ScanChunk()
 	tl := multispectrum.NewTiling(ci.NY, ci.NX, cy, cx)
 	rd := h5io.Reader{core}
@@ -312,22 +363,63 @@ func (c *fitCmd) Run(g *Globals) error {
 	}
 	p := fitter.Params()
 	lay.Out = []int{p, p, p, p * (p + 1) / 2, 1, 1, 1}
-	if !c.NoModel {
+	if !cfg.noModel {
 		lay.Out = append(lay.Out, n)
 	}
-	kernel := fitTile(p, n, li.Axis.Size, useLL, !c.NoModel)
-	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, fitter.NewWorker, kernel,
+	ne := len(edgeIdx)
+	if cfg.quant {
+		lay.Out = append(lay.Out, ne, ne, ne, ne)
+	}
+	acc := newMeanAccumulator(p, n)
+	k := &fitKernel{p: p, n: n, nl: li.Axis.Size, useLL: useLL, withModel: !cfg.noModel, quant: cfg.quant,
+		edges: edgeIdx, disp: ci.Axis.Dispersion, acc: acc}
+	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, k.newWorker(fitter), k.tile,
 		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w.close()
-	if err := step.Commit("coefficients"); err != nil {
-		return err
+	if err := writeMeanSpectrum(f, step.Path("mean_spectrum"), ci.Axis, acc, names, model); err != nil {
+		return nil, err
 	}
-	prog.message("eelsh5 fit: wrote step /entry/%s of %s", c.Step, c.File)
-	prog.summary(ci.NY * ci.NX)
-	return nil
+	res := &fitResult{spectra: ci.NY * ci.NX, names: names, elements: edgeLabels}
+	def := "coefficients"
+	if cfg.quant {
+		res.summary, err = summarizeQuant(f, step, edgeLabels, edgeIdx, ci, cfg.regions, units)
+		if err != nil {
+			return nil, err
+		}
+		if err := step.WriteJSON("summary", res.summary); err != nil {
+			return nil, err
+		}
+		def = "composition"
+	}
+	if err := step.Commit(def); err != nil {
+		return nil, err
+	}
+	prog.message("eelsh5 %s: wrote step /entry/%s of %s", cfg.command, cfg.step, file)
+	return res, nil
+}
+
+// edgeParams returns the positions, among the free parameters, of the
+// edge amplitudes and the edges' labels.
+func edgeParams(m *components.Model) ([]int, []string) {
+	var idx []int
+	var labels []string
+	k := 0
+	for _, c := range m.Components {
+		for pi, p := range c.Parameters() {
+			if !p.Free() {
+				continue
+			}
+			if e, ok := c.(*components.CoreLossEdge); ok && pi == components.EdgeA {
+				idx = append(idx, k)
+				labels = append(labels, e.Name())
+			}
+			k++
+		}
+	}
+	return idx, labels
 }
 
 // fitOutputs are the datasets of a fit step, in tile-stream order:
@@ -409,31 +501,4 @@ func newFitter(mf *quant.ModelFile, model *components.Model, axis multispectrum.
 		return quant.NewNonLinearEngine(build, quant.NonLinearOptions{Objective: obj, Weighted: true, Mask: mask, LowLoss: ll})
 	}
 	return nil, usageError{fmt.Errorf("fit method %q: use ols, wls, nnls, lsq or poisson", mf.Fit.Method)}
-}
-
-// fitTile returns the per-tile kernel of the fit.
-func fitTile(p, n, nl int, useLL, withModel bool) func(quant.Worker, *multispectrum.Tile) error {
-	nc := p * (p + 1) / 2
-	return func(w quant.Worker, t *multispectrum.Tile) error {
-		for q := 0; q < t.Region.Pixels(); q++ {
-			var low []float64
-			if useLL {
-				low = t.In[1][q*nl : (q+1)*nl]
-			}
-			var st fitters.Status
-			out := quant.PixelResult{
-				Coef: t.Out[0][q*p : (q+1)*p], Variance: t.Out[2][q*p : (q+1)*p], Covariance: t.Out[3][q*nc : (q+1)*nc],
-				Chi2: &t.Out[4][q], Condition: &t.Out[6][q], Status: &st,
-			}
-			if withModel {
-				out.Model = t.Out[7][q*n : (q+1)*n]
-			}
-			w.Pixel(t.In[0][q*n:(q+1)*n], low, out)
-			t.Out[5][q] = float64(st)
-			for k := 0; k < p; k++ {
-				t.Out[1][q*p+k] = math.Sqrt(t.Out[2][q*p+k])
-			}
-		}
-		return nil
-	}
 }
