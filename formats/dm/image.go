@@ -255,6 +255,9 @@ func (im *Image) signal(f *File, energy *multispectrum.EnergyAxis) (*formats.Sig
 	if _, ok := pixelTypes[im.DataType]; !ok {
 		return nil, fmt.Errorf("dm: %s: pixel type %s cannot be imported", im.describe(), im.TypeName())
 	}
+	if im.data == nil || len(im.Dims) == 0 {
+		return nil, fmt.Errorf("%w: %s has no pixel data or dimensions", ErrFormat, im.describe())
+	}
 	if im.Elements()*int64(pixelTypes[im.DataType].size) > im.data.Size {
 		return nil, fmt.Errorf("%w: %s has fewer data bytes than its dimensions need", ErrFormat, im.describe())
 	}
