@@ -346,3 +346,5 @@ func TestChunkScan(t *testing.T) {
 		}
 	}
 }
+
+func removeAll(p string) { os.Remove(p) }

@@ -383,6 +383,24 @@ func (r *pixelReader) ReadRegion(dst []float64, reg multispectrum.Region) error 
 		}
 		return nil
 	}
+	if reg.X0 == 0 && reg.NX == s.NX {
+		// Full-width rows are contiguous in each energy plane: one read
+		// per plane.
+		n := reg.NY * reg.NX
+		if cap(r.buf) < n {
+			r.buf = make([]float64, n)
+		}
+		block := r.buf[:n]
+		for e := 0; e < ne; e++ {
+			if err := r.im.ReadFloats(block, (int64(e)*int64(s.NY)+int64(reg.Y0))*int64(s.NX)); err != nil {
+				return err
+			}
+			for i, v := range block {
+				dst[i*ne+e] = v
+			}
+		}
+		return nil
+	}
 	if cap(r.buf) < reg.NX {
 		r.buf = make([]float64, reg.NX)
 	}
