@@ -49,6 +49,8 @@ type cli struct {
 	Quant    quantCmd    `cmd:"" help:"Elemental quantification: align, fit, elemental and composition maps with errors."`
 	Demo     demoCmd     `cmd:"" help:"Simulate the seed scenario, quantify it and draw the figures."`
 	Plot     plotCmd     `cmd:"" help:"Draw the figures of a step (PNG)."`
+	Import   importCmd   `cmd:"" help:"Create a processing file from DM3/DM4, EMSA/MSA, HyperSpy or pyEELSMODEL files."`
+	Export   exportCmd   `cmd:"" help:"Export a cube, spectrum or maps of a step as HyperSpy .hspy, EMSA/MSA or CSV."`
 	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
