@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -18,11 +19,12 @@ import (
 // an incomplete step never looks complete. Commit moves it into place;
 // Abort removes it.
 type Step struct {
-	f     *File
-	Name  string
-	tmp   string
-	final string
-	done  bool
+	f       *File
+	Name    string
+	tmp     string
+	final   string
+	done    bool
+	Resumed bool // the step continues an interrupted run
 }
 
 // StepExistsError reports that a step of that name already exists.
@@ -64,7 +66,137 @@ func (f *File) BeginStep(name string, prov *multispectrum.Provenance, overwrite 
 	if err := f.writeProvenance(g, s.tmp, prov, seq); err != nil {
 		return nil, err
 	}
+	// Make the new link in /entry durable now: from here to Commit only
+	// the partial group changes, so a crash cannot damage /entry or
+	// earlier steps.
+	if err := f.Flush(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// ResumeStep continues an interrupted run of step name when its partial
+// group exists and was started with the same parameters; otherwise it
+// begins the step afresh (resumed false).
+func (f *File) ResumeStep(name string, prov *multispectrum.Provenance, overwrite bool) (*Step, error) {
+	tmp := EntryPath + "/" + partialPrefix + name + partialSuffix
+	if !linkExists(f.id(), tmp) || !linkExists(f.id(), tmp+"/"+checkpointName) {
+		return f.BeginStep(name, prov, overwrite)
+	}
+	final := EntryPath + "/" + name
+	if linkExists(f.id(), final) && !overwrite {
+		return nil, &StepExistsError{File: f.path, Path: final}
+	}
+	var old map[string]any
+	if err := f.ReadNote(tmp+"/"+ProcParameters, &old); err != nil {
+		return nil, fmt.Errorf("h5io: the interrupted %s in %q is unreadable (%v); run without --resume to start again", name, f.path, err)
+	}
+	b, _ := json.Marshal(prov.Params)
+	var cur map[string]any
+	json.Unmarshal(b, &cur)
+	if !reflect.DeepEqual(old, cur) {
+		return nil, fmt.Errorf("h5io: the interrupted %s in %q was started with other options; run it with the same options, or without --resume to start again", name, f.path)
+	}
+	return &Step{f: f, Name: name, tmp: tmp, final: final, Resumed: true}, nil
+}
+
+const checkpointName = ".checkpoint"
+
+// Checkpoint records progress of a long step: which tiles are written
+// and the values of accumulators consistent with them. Write overwrites
+// both in place and flushes the file, so that after a crash the step can
+// resume from the last checkpoint.
+type Checkpoint struct {
+	s            *Step
+	done, sums   handle
+	ntiles, nacc int
+	i8           []int8
+}
+
+// Checkpoint creates (or, for a resumed step, opens) the checkpoint of
+// ntiles tiles and nacc accumulator values.
+func (s *Step) Checkpoint(ntiles, nacc int) (*Checkpoint, error) {
+	f := s.f
+	base := s.tmp + "/" + checkpointName
+	if !s.Resumed {
+		g, err := f.ensureGroup(base)
+		if err != nil {
+			return nil, err
+		}
+		g.close()
+		if err := createChunked(f.id(), base+"/tiles_done", tI8, u64(ntiles), u64(min(ntiles, 1<<16)), 0); err != nil {
+			return nil, f.wrapWrite(base, err)
+		}
+		if err := createChunked(f.id(), base+"/sums", tF64, u64(max(nacc, 1)), u64(max(nacc, 1)), 0); err != nil {
+			return nil, f.wrapWrite(base, err)
+		}
+	}
+	c := &Checkpoint{s: s, ntiles: ntiles, nacc: nacc, i8: make([]int8, ntiles)}
+	var err error
+	if c.done, _, err = f.openDataset(base + "/tiles_done"); err != nil {
+		return nil, err
+	}
+	if c.sums, _, err = f.openDataset(base + "/sums"); err != nil {
+		c.done.close()
+		return nil, err
+	}
+	if in, err := getInfo(f.id(), base+"/tiles_done", false); err != nil || len(in.dims) != 1 || in.dims[0] != ntiles {
+		c.Close()
+		return nil, fmt.Errorf("h5io: the checkpoint of the interrupted %s in %q does not match this run; run without --resume", s.Name, f.path)
+	}
+	return c, nil
+}
+
+// Load returns the tiles recorded done and the accumulator values.
+func (c *Checkpoint) Load() ([]bool, []float64, error) {
+	if err := rwBlock(c.done.id(), u64(0), u64(c.ntiles), c.i8, false); err != nil {
+		return nil, nil, fmt.Errorf("h5io: could not read the checkpoint in %q: %w", c.s.f.path, err)
+	}
+	sums := make([]float64, max(c.nacc, 1))
+	if err := rwBlock(c.sums.id(), u64(0), u64(len(sums)), sums, false); err != nil {
+		return nil, nil, fmt.Errorf("h5io: could not read the checkpoint in %q: %w", c.s.f.path, err)
+	}
+	done := make([]bool, c.ntiles)
+	for i, v := range c.i8 {
+		done[i] = v == 1
+	}
+	return done, sums[:c.nacc], nil
+}
+
+// Write records the tiles done and the accumulators, then flushes the
+// whole file (the tiles' data first, as HDF5 writes raw data before the
+// metadata that points at it).
+func (c *Checkpoint) Write(done []bool, sums []float64) error {
+	for i, d := range done {
+		c.i8[i] = 0
+		if d {
+			c.i8[i] = 1
+		}
+	}
+	if err := c.s.f.Flush(); err != nil {
+		return err
+	}
+	if err := rwBlock(c.done.id(), u64(0), u64(c.ntiles), c.i8, true); err != nil {
+		return c.s.f.wrapWrite(c.s.tmp, err)
+	}
+	if c.nacc > 0 {
+		if err := rwBlock(c.sums.id(), u64(0), u64(c.nacc), sums, true); err != nil {
+			return c.s.f.wrapWrite(c.s.tmp, err)
+		}
+	}
+	return c.s.f.Flush()
+}
+
+// Close releases the checkpoint datasets.
+func (c *Checkpoint) Close() {
+	if c.done.obj != nil {
+		c.done.close()
+		c.done.obj = nil
+	}
+	if c.sums.obj != nil {
+		c.sums.close()
+		c.sums.obj = nil
+	}
 }
 
 // Path returns the absolute path of child inside the step being written.
@@ -85,6 +217,11 @@ func (s *Step) WriteJSON(child string, v any) error {
 // /entry's default at the step.
 func (s *Step) Commit(defaultChild string) error {
 	f := s.f
+	if linkExists(f.id(), s.tmp+"/"+checkpointName) {
+		if err := deleteLink(f.id(), s.tmp+"/"+checkpointName); err != nil {
+			return f.wrapWrite(s.tmp, err)
+		}
+	}
 	if defaultChild != "" {
 		if err := f.setStringAttr(s.tmp, AttrDefault, defaultChild); err != nil {
 			return err
@@ -123,12 +260,15 @@ func (s *Step) Commit(defaultChild string) error {
 }
 
 // Abort removes the partly written step; the previous step of that name,
-// if any, is untouched.
+// if any, is untouched. A step with a checkpoint is kept for --resume.
 func (s *Step) Abort() error {
 	if s.done {
 		return nil
 	}
 	s.done = true
+	if linkExists(s.f.id(), s.tmp+"/"+checkpointName) {
+		return s.f.Flush()
+	}
 	if linkExists(s.f.id(), s.tmp) {
 		return deleteLink(s.f.id(), s.tmp)
 	}

@@ -18,13 +18,18 @@ type Tile struct {
 	Region Region // the pixels this tile covers
 	In     [][]float64
 	Out    [][]float64
-	err    error
+	// Aux is per-tile scratch of Layout.Aux values that fn fills and the
+	// Sink reads (e.g. sums over the tile's pixels), so that whatever the
+	// sink accumulates stays consistent with the tiles it has written.
+	Aux []float64
+	err error
 }
 
 // Layout gives the number of values per pixel of each input and output
 // stream of a Process run (e.g. the channel count of a cube, 1 for a map).
 type Layout struct {
 	In, Out []int
+	Aux     int // values of Tile.Aux
 }
 
 // Source fills the In streams of a tile for tile.Region.
@@ -116,7 +121,7 @@ func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, la
 
 	free := make([]*Tile, 0, ntiles)
 	for range ntiles {
-		t := &Tile{In: make([][]float64, len(layout.In)), Out: make([][]float64, len(layout.Out))}
+		t := &Tile{In: make([][]float64, len(layout.In)), Out: make([][]float64, len(layout.Out)), Aux: make([]float64, layout.Aux)}
 		for k, w := range layout.In {
 			t.In[k] = make([]float64, maxPix*w)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/eelsh5/eelsh5/components"
 	"math"
@@ -208,7 +209,9 @@ func inputCubes(f *h5io.File, file, step string) (core, low *h5io.Dataset, ci, l
 }
 
 type fitCmd struct {
-	File      string `arg:"" type:"path" help:"Processing file."`
+	File   string `arg:"" type:"path" help:"Processing file."`
+	Resume bool   `help:"Continue an interrupted run of this step (same options) from its last checkpoint."`
+	checkpointFlag
 	Input     string `help:"Step to read coreloss/lowloss from ('raw' for /entry); default: alignment when present, else raw."`
 	Step      string `default:"fit" help:"Name of the step to write."`
 	NoModel   bool   `name:"no-model-cube" help:"Do not write the fitted model cube."`
@@ -241,7 +244,7 @@ func (c *fitCmd) Run(g *Globals) error {
 		return err
 	}
 	res, err := fitFile(g, prog, f, c.File, sum, fitConfig{command: "fit", input: c.Input, step: c.Step,
-		overwrite: c.Overwrite, noModel: c.NoModel, flags: &c.modelFlags})
+		overwrite: c.Overwrite, noModel: c.NoModel, flags: &c.modelFlags, resume: c.Resume, every: c.CheckpointEvery})
 	if err != nil {
 		return err
 	}
@@ -259,6 +262,8 @@ type fitConfig struct {
 	flags     *modelFlags
 	quant     bool // elemental and composition maps, summary
 	regions   []namedRegion
+	resume    bool           // continue an interrupted run from its checkpoint
+	every     time.Duration  // checkpoint interval
 	extra     map[string]any // more provenance parameters
 }
 
@@ -331,7 +336,13 @@ func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fit
 	for k, v := range cfg.extra {
 		params[k] = v
 	}
-	step, err := f.BeginStep(cfg.step, g.provenance(cfg.command, params, multispectrum.Input{File: file, SHA256: sum, Datasets: inputs}), cfg.overwrite)
+	prov := g.provenance(cfg.command, params, multispectrum.Input{File: file, SHA256: sum, Datasets: inputs})
+	var step *h5io.Step
+	if cfg.resume {
+		step, err = f.ResumeStep(cfg.step, prov, cfg.overwrite)
+	} else {
+		step, err = f.BeginStep(cfg.step, prov, cfg.overwrite)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -353,6 +364,9 @@ func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fit
 			return nil, err
 		}
 	}
+	if step.Resumed {
+		prog.message("eelsh5 %s: resuming the interrupted /entry/%s", cfg.command, cfg.step)
+	}
 	cy, cx := core.ScanChunk()
 	tl := multispectrum.NewTiling(ci.NY, ci.NX, cy, cx)
 	rd := h5io.Reader{core}
@@ -371,13 +385,37 @@ func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fit
 		lay.Out = append(lay.Out, ne, ne, ne, ne)
 	}
 	acc := newMeanAccumulator(p, n)
+	lay.Aux = len(acc.sums)
 	k := &fitKernel{p: p, n: n, nl: li.Axis.Size, useLL: useLL, withModel: !cfg.noModel, quant: cfg.quant,
-		edges: edgeIdx, disp: ci.Axis.Dispersion, acc: acc}
-	err = multispectrum.Process(g.ctx, rd, w.writer, tl, lay, k.newWorker(fitter), k.tile,
-		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update))
+		edges: edgeIdx, disp: ci.Axis.Dispersion}
+	ck, err := step.Checkpoint(tl.Len(), len(acc.sums))
 	if err != nil {
 		return nil, err
 	}
+	defer ck.Close()
+	done := make([]bool, tl.Len())
+	if step.Resumed {
+		if done, acc.sums, err = ck.Load(); err != nil {
+			return nil, err
+		}
+		nd := 0
+		for _, d := range done {
+			if d {
+				nd++
+			}
+		}
+		prog.message("eelsh5 %s: %d of %d tiles were done", cfg.command, nd, tl.Len())
+	}
+	sink := &checkpointSink{w: w.writer, ck: ck, acc: acc, done: done, every: cfg.every, last: time.Now()}
+	err = multispectrum.Process(g.ctx, rd, sink, tl, lay, k.newWorker(fitter), k.tile,
+		multispectrum.Workers(g.workers()), multispectrum.Progress(prog.update), multispectrum.Skip(func(i int) bool { return done[i] }))
+	if err != nil {
+		if cerr := ck.Write(done, acc.sums); cerr == nil && g.ctx.Err() != nil {
+			prog.message("eelsh5 %s: interrupted; run again with --resume to continue", cfg.command)
+		}
+		return nil, err
+	}
+	ck.Close()
 	w.close()
 	if err := writeMeanSpectrum(f, step.Path("mean_spectrum"), ci.Axis, acc, names, model); err != nil {
 		return nil, err
@@ -437,6 +475,9 @@ func (o *fitOutputs) close() {
 
 func createFitOutputs(f *h5io.File, step *h5io.Step, names []string, ci h5io.CubeInfo, core *h5io.Dataset, withModel bool) (*fitOutputs, error) {
 	o := &fitOutputs{}
+	if step.Resumed {
+		return o, o.reopen(f, step, withModel)
+	}
 	cy, cx := core.ScanChunk()
 	chunk := [2]int{cy, cx}
 	coef, errs, err := f.CreateStack(step.Path("coefficients"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: names, Signal: "coefficients",

@@ -6,20 +6,23 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
 type quantCmd struct {
-	File      string   `arg:"" type:"path" help:"Processing file with /entry/coreloss (and /entry/lowloss)."`
-	Align     string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
-	Realign   bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
-	Step      string   `default:"quant" help:"Name of the step to write."`
-	Region    []string `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
-	Plots     string   `type:"path" help:"Directory to write the figures into."`
-	NoModel   bool     `name:"no-model-cube" help:"Do not write the fitted model cube."`
-	Overwrite bool     `help:"Replace an existing step of the same name (only once the new one is complete)."`
+	File    string   `arg:"" type:"path" help:"Processing file with /entry/coreloss (and /entry/lowloss)."`
+	Align   string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
+	Realign bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
+	Step    string   `default:"quant" help:"Name of the step to write."`
+	Region  []string `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
+	Plots   string   `type:"path" help:"Directory to write the figures into."`
+	NoModel bool     `name:"no-model-cube" help:"Do not write the fitted model cube."`
+	Resume  bool     `help:"Continue an interrupted run of this step (same options) from its last checkpoint."`
+	checkpointFlag
+	Overwrite bool `help:"Replace an existing step of the same name (only once the new one is complete)."`
 	modelFlags
 }
 
@@ -112,7 +115,7 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*fitResult, error) {
 		}
 	}
 	res, err := fitFile(g, prog, f, c.File, sum, fitConfig{command: "quant", input: input, step: c.Step, overwrite: c.Overwrite,
-		noModel: c.NoModel, flags: &c.modelFlags, quant: true, regions: regions,
+		noModel: c.NoModel, flags: &c.modelFlags, quant: true, regions: regions, resume: c.Resume, every: c.CheckpointEvery,
 		extra: map[string]any{"align": c.Align, "regions": c.Region}})
 	if err != nil {
 		return nil, err
@@ -207,7 +210,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	if err := sim.Run(g); err != nil {
 		return err
 	}
-	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, Overwrite: true,
+	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
 		modelFlags: modelFlags{Elements: "C,N,O,Fe", Edges: "K,K,K,L", BgTerms: c.BgTerms, Alpha: -1, Method: c.Method, gosFlags: c.gosFlags}}
 	prog := newProgress(g, "eelsh5 quant")
 	res, err := quantFile(g, prog, q)

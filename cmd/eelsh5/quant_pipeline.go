@@ -5,7 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/eelsh5/eelsh5/components"
 	"github.com/eelsh5/eelsh5/fitters"
@@ -38,12 +38,50 @@ func quantWindow(mf *quant.ModelFile, axis multispectrum.EnergyAxis) []float64 {
 	return []float64{math.Max(axis.Offset, lo-100), math.Min(axis.Last()+axis.Dispersion, hi+500)}
 }
 
+// reopen opens the outputs of a resumed step, in stream order.
+func (o *fitOutputs) reopen(f *h5io.File, step *h5io.Step, withModel bool) error {
+	open := func(d *h5io.Dataset, err error) error {
+		if err != nil {
+			return err
+		}
+		o.writer = append(o.writer, d)
+		return nil
+	}
+	for _, p := range []string{"coefficients/coefficients", "coefficients/coefficients_errors", "crlb/crlb", "covariance/covariance"} {
+		if err := open(f.OpenStack(step.Path(p))); err != nil {
+			return err
+		}
+	}
+	for _, p := range []string{"chi2/chi2", "status/status", "condition/condition"} {
+		if err := open(f.OpenMap(step.Path(p))); err != nil {
+			return err
+		}
+	}
+	if withModel {
+		d, _, err := f.OpenCube(step.Path("model"))
+		if err := open(d, err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // addQuant creates the elemental and composition map stacks of a quant
 // step (streams after the fit outputs: elements, elements_errors,
 // composition, composition_errors).
 func (o *fitOutputs) addQuant(f *h5io.File, step *h5io.Step, labels []string, ci h5io.CubeInfo, core *h5io.Dataset, units, long string) error {
 	if len(labels) == 0 {
 		return fmt.Errorf("the model has no edges to quantify")
+	}
+	if step.Resumed {
+		for _, p := range []string{"elements/elements", "elements/elements_errors", "composition/composition", "composition/composition_errors"} {
+			d, err := f.OpenStack(step.Path(p))
+			if err != nil {
+				return err
+			}
+			o.writer = append(o.writer, d)
+		}
+		return nil
 	}
 	cy, cx := core.ScanChunk()
 	el, elErr, err := f.CreateStack(step.Path("elements"), h5io.StackSpec{NY: ci.NY, NX: ci.NX, Names: labels, Signal: "elements",
@@ -62,27 +100,52 @@ func (o *fitOutputs) addQuant(f *h5io.File, step *h5io.Step, labels []string, ci
 }
 
 // meanAccumulator sums, over all pixels, the data, the model and each
-// parameter's contribution (for the mean-spectrum figure and viewers).
+// parameter's contribution (for the mean-spectrum figure and viewers):
+// sums = [data (n) | model (n) | parts (p n) | pixel count]. Workers put
+// each tile's sums in Tile.Aux; the I/O goroutine adds them when it writes
+// the tile, so the sums always match the tiles written (and the
+// checkpoint).
 type meanAccumulator struct {
-	mu          sync.Mutex
-	p, n        int
-	data, model []float64
-	parts       []float64
-	count       int
+	p, n int
+	sums []float64
 }
 
 func newMeanAccumulator(p, n int) *meanAccumulator {
-	return &meanAccumulator{p: p, n: n, data: make([]float64, n), model: make([]float64, n), parts: make([]float64, p*n)}
+	return &meanAccumulator{p: p, n: n, sums: make([]float64, (p+2)*n+1)}
 }
 
-// add merges a worker's tile sums.
-func (a *meanAccumulator) add(data, model, parts []float64, count int) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	multispectrum.AddTo(a.data, data)
-	multispectrum.AddTo(a.model, model)
-	multispectrum.AddTo(a.parts, parts)
-	a.count += count
+func (a *meanAccumulator) data() []float64  { return a.sums[:a.n] }
+func (a *meanAccumulator) model() []float64 { return a.sums[a.n : 2*a.n] }
+func (a *meanAccumulator) parts() []float64 { return a.sums[2*a.n : (2+a.p)*a.n] }
+func (a *meanAccumulator) count() int       { return int(a.sums[len(a.sums)-1]) }
+
+// checkpointSink writes tiles, adds their sums to the accumulator, marks
+// them done and writes a checkpoint every interval.
+type checkpointSink struct {
+	w     h5io.Writer
+	ck    *h5io.Checkpoint
+	acc   *meanAccumulator
+	done  []bool
+	every time.Duration
+	last  time.Time
+}
+
+func (s *checkpointSink) WriteTile(t *multispectrum.Tile) error {
+	if err := s.w.WriteTile(t); err != nil {
+		return err
+	}
+	multispectrum.AddTo(s.acc.sums, t.Aux)
+	s.done[t.Index] = true
+	if time.Since(s.last) >= s.every {
+		s.last = time.Now()
+		return s.ck.Write(s.done, s.acc.sums)
+	}
+	return nil
+}
+
+// checkpointFlag is the (hidden) checkpoint interval of long commands.
+type checkpointFlag struct {
+	CheckpointEvery time.Duration `name:"checkpoint-every" default:"1s" hidden:"" help:"Interval between checkpoints."`
 }
 
 // fitKernel is the per-tile work of fit and quant.
@@ -92,7 +155,6 @@ type fitKernel struct {
 	quant            bool
 	edges            []int
 	disp             float64
-	acc              *meanAccumulator
 }
 
 type fitWorker struct {
@@ -107,7 +169,6 @@ func (k *fitKernel) newWorker(f quant.Fitter) func() *fitWorker {
 	return func() *fitWorker {
 		ne := len(k.edges)
 		return &fitWorker{w: f.NewWorker(), model: make([]float64, k.n), parts: make([]float64, k.p*k.n),
-			sData: make([]float64, k.n), sModel: make([]float64, k.n), sParts: make([]float64, k.p*k.n),
 			amps: make([]float64, ne), cov: make([]float64, ne*ne), x: make([]float64, ne), sdx: make([]float64, ne)}
 	}
 }
@@ -119,9 +180,8 @@ func (k *fitKernel) tile(fw *fitWorker, t *multispectrum.Tile) error {
 	p, n, nl := k.p, k.n, k.nl
 	nc := p * (p + 1) / 2
 	ne := len(k.edges)
-	clear(fw.sData)
-	clear(fw.sModel)
-	clear(fw.sParts)
+	clear(t.Aux)
+	sData, sModel, sParts := t.Aux[:n], t.Aux[n:2*n], t.Aux[2*n:(2+p)*n]
 	counted := 0
 	next := 7
 	if k.withModel {
@@ -147,9 +207,9 @@ func (k *fitKernel) tile(fw *fitWorker, t *multispectrum.Tile) error {
 			t.Out[1][q*p+j] = math.Sqrt(t.Out[2][q*p+j])
 		}
 		if !math.IsNaN(model[0]) {
-			multispectrum.AddTo(fw.sData, core)
-			multispectrum.AddTo(fw.sModel, model)
-			multispectrum.AddTo(fw.sParts, fw.parts)
+			multispectrum.AddTo(sData, core)
+			multispectrum.AddTo(sModel, model)
+			multispectrum.AddTo(sParts, fw.parts)
 			counted++
 		}
 		if !k.quant {
@@ -183,7 +243,7 @@ func (k *fitKernel) tile(fw *fitWorker, t *multispectrum.Tile) error {
 			comp[a], compErr[a] = 100*fw.x[a], 100*fw.sdx[a]
 		}
 	}
-	k.acc.add(fw.sData, fw.sModel, fw.sParts, counted)
+	t.Aux[len(t.Aux)-1] = float64(counted)
 	return nil
 }
 
@@ -199,10 +259,10 @@ func triangle(tri []float64, p, i, j int) float64 {
 // writeMeanSpectrum stores the mean data, model, background and each
 // edge's contribution as one NXdata (signal data, auxiliary signals).
 func writeMeanSpectrum(f *h5io.File, path string, axis multispectrum.EnergyAxis, acc *meanAccumulator, names []string, m *components.Model) error {
-	if acc.count == 0 {
+	if acc.count() == 0 {
 		return nil
 	}
-	inv := 1 / float64(acc.count)
+	inv := 1 / float64(acc.count())
 	scale := func(v []float64) []float64 {
 		out := make([]float64, len(v))
 		for i, x := range v {
@@ -210,8 +270,8 @@ func writeMeanSpectrum(f *h5io.File, path string, axis multispectrum.EnergyAxis,
 		}
 		return out
 	}
-	curves := []h5io.Curve{{Name: "data", Values: scale(acc.data), LongName: "mean data"},
-		{Name: "model", Values: scale(acc.model), LongName: "mean fitted model"}}
+	curves := []h5io.Curve{{Name: "data", Values: scale(acc.data()), LongName: "mean data"},
+		{Name: "model", Values: scale(acc.model()), LongName: "mean fitted model"}}
 	bg := make([]float64, acc.n)
 	var edges []h5io.Curve
 	k := 0
@@ -220,7 +280,7 @@ func writeMeanSpectrum(f *h5io.File, path string, axis multispectrum.EnergyAxis,
 			if !prm.Free() {
 				continue
 			}
-			part := acc.parts[k*acc.n : (k+1)*acc.n]
+			part := acc.parts()[k*acc.n : (k+1)*acc.n]
 			if e, ok := c.(*components.CoreLossEdge); ok && pi == components.EdgeA {
 				edges = append(edges, h5io.Curve{Name: safeName(e.Name()), Values: scale(part), LongName: e.Name() + " edge"})
 			} else if !c.Convolved() {
