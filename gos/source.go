@@ -79,6 +79,9 @@ func (hydrogenicSource) Edge(element, edge string, axis multispectrum.EnergyAxis
 	if _, err := Element(sym); err != nil {
 		return nil, err
 	}
+	if _, err := ExpandEdge(sym, edge); err != nil {
+		return nil, err
+	}
 	name := strings.ToUpper(strings.TrimSpace(edge))
 	h, err := newHydrogenic(sym, name)
 	if err != nil {

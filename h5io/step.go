@@ -285,6 +285,12 @@ func (f *File) setStringAttr(path, name, value string) error {
 	return nil
 }
 
+// SetStringAttr sets a (fixed-length) string attribute of the object at
+// path.
+func (f *File) SetStringAttr(path, name, value string) error {
+	return f.setStringAttr(path, name, value)
+}
+
 // AttrString reads a string attribute of the object at path.
 func (f *File) AttrString(path, name string) (string, bool) {
 	var out string

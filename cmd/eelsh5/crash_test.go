@@ -22,6 +22,18 @@ func TestMain(m *testing.M) {
 	if os.Getenv("EELSH5_TEST_CLI") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	if p := os.Getenv("EELSH5_TEST_HOLD"); p != "" {
+		// Hold a file open for writing, as a running command does.
+		f, err := h5io.OpenWritable(p)
+		if err != nil {
+			os.Stdout.WriteString("error " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("ready\n")
+		time.Sleep(time.Minute)
+		f.Close()
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 

@@ -315,6 +315,9 @@ func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fit
 	if err != nil {
 		return nil, err
 	}
+	if err := edgesInWindow(model, mask, ci.Axis); err != nil {
+		return nil, err
+	}
 	var llAxis *multispectrum.EnergyAxis
 	if useLL {
 		llAxis = &li.Axis
@@ -437,6 +440,31 @@ func fitFile(g *Globals, prog *progress, f *h5io.File, file, sum string, cfg fit
 	}
 	prog.message("eelsh5 %s: wrote step /entry/%s of %s", cfg.command, cfg.step, file)
 	return res, nil
+}
+
+// edgesInWindow checks that every edge's onset lies inside the channels
+// the fit uses: an edge beyond them has no data to determine it.
+func edgesInWindow(m *components.Model, mask multispectrum.Mask, axis multispectrum.EnergyAxis) error {
+	lo, hi := -1, -1
+	for i, ex := range mask {
+		if !ex {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	for _, c := range m.Components {
+		e, ok := c.(*components.CoreLossEdge)
+		if !ok {
+			continue
+		}
+		on := e.Edge().Onset
+		if lo < 0 || on < axis.Energy(lo) || on >= axis.Energy(hi) {
+			return usageError{fmt.Errorf("the %s edge (onset %g eV) lies outside the fit window %g..%g eV", e.Name(), on, axis.Energy(max(lo, 0)), axis.Energy(max(hi, 0)))}
+		}
+	}
+	return nil
 }
 
 // edgeParams returns the positions, among the free parameters, of the

@@ -150,3 +150,11 @@ var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func rawCoreInstrument() multispectrum.Instrument {
 	return multispectrum.Instrument{BeamEnergy: 300e3, Convergence: 1e-9, Collection: 20e-3, DwellTime: math.NaN()}
 }
+
+// rescan returns the pixels of c arranged as an ny x nx scan (ny*nx
+// must equal c's pixel count).
+func rescan(c *multispectrum.Cube, ny, nx int) *multispectrum.Cube {
+	out := multispectrum.NewCube(ny, nx, c.Axis)
+	copy(out.Data, c.Data)
+	return out
+}
