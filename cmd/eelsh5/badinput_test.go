@@ -61,7 +61,9 @@ func TestBadInput(t *testing.T) {
 		makeFile(t, p, in, c3, l3)
 		return p
 	}
-	same := func(c, l *multispectrum.Cube) (*multispectrum.Cube, *multispectrum.Cube, multispectrum.Instrument) { return c, l, inst }
+	same := func(c, l *multispectrum.Cube) (*multispectrum.Cube, *multispectrum.Cube, multispectrum.Instrument) {
+		return c, l, inst
+	}
 	plain := file("plain.nxs", same)
 	nanData := file("nan.nxs", func(c, l *multispectrum.Cube) (*multispectrum.Cube, *multispectrum.Cube, multispectrum.Instrument) {
 		c.Pixel(1, 1)[500] = math.NaN()
