@@ -124,11 +124,11 @@ func (d *Dataset) ScanChunk() (cy, cx int) {
 	return d.Chunk[0], d.Chunk[1]
 }
 
-// ReadRegion reads the pixels of r into dst (pixel-major) and returns
-// dst[:r.Pixels()*Width].
+// ReadRegion reads the pixels of r into dst (pixel-major), grown when it
+// is too short, and returns dst[:r.Pixels()*Width].
 func (d *Dataset) ReadRegion(dst []float64, r multispectrum.Region) ([]float64, error) {
 	n := r.Pixels() * d.Width
-	dst = dst[:n]
+	dst = grow(dst, n)
 	var err error
 	switch d.kind {
 	case kindCube:

@@ -304,3 +304,29 @@ func setf(p *float64, v float64) {
 		*p = v
 	}
 }
+
+// Parts writes each parameter's contribution coef_k * column_k (columns
+// convolved with the pixel's low loss where the component is) into parts
+// (p x n, full axis), for given coefficients (e.g. stored fit results).
+// It returns false when the low loss cannot be normalised.
+func (e *LinearEngine) Parts(ws *LinearWorkspace, low, coef, parts []float64) bool {
+	n := e.Axis.Size
+	if ws.ll != nil {
+		if err := ws.ll.SetSpectrum(low); err != nil {
+			return false
+		}
+	}
+	for k := range e.cols {
+		dst := parts[k*n : (k+1)*n]
+		switch {
+		case e.conv[k]:
+			ws.ll.ConvolveTransformed(dst, e.colT[k])
+		default:
+			copy(dst, e.cols[k])
+		}
+		for i := range dst {
+			dst[i] *= coef[k]
+		}
+	}
+	return true
+}

@@ -52,6 +52,7 @@ type cli struct {
 	Import   importCmd   `cmd:"" help:"Create a processing file from DM3/DM4, EMSA/MSA, HyperSpy or pyEELSMODEL files."`
 	Export   exportCmd   `cmd:"" help:"Export a cube, spectrum or maps of a step as HyperSpy .hspy, EMSA/MSA or CSV."`
 	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
+	View     viewCmd     `cmd:"" help:"Browse a processing file in the web browser: maps, spectra, fitted model (127.0.0.1 only)."`
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`

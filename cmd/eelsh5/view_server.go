@@ -1,0 +1,732 @@
+package main
+
+import (
+	"embed"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/gos"
+	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
+)
+
+// The viewer's page: one HTML file with its script and style, embedded so
+// that `eelsh5 view` needs no network.
+//
+//go:embed viewer/index.html
+var viewerAssets embed.FS
+
+// maxBoxPixels bounds the box a spectrum request may average (a 256x256
+// box); the box is read in strips of the cube's chunk height, so memory
+// stays bounded by one strip.
+const maxBoxPixels = 256 * 256
+
+// viewSet is one NXdata group of the file that the viewer can show.
+type viewSet struct {
+	Path   string   `json:"path"`   // NXdata group
+	Signal string   `json:"signal"` // signal dataset name
+	Kind   string   `json:"kind"`   // cube, stack, map or spectrum
+	Shape  []int    `json:"shape"`
+	Names  []string `json:"names,omitempty"` // stack component names
+	Units  string   `json:"units"`
+	Long   string   `json:"long_name"`
+	Step   string   `json:"step"`           // enclosing NXprocess, "" at /entry
+	Fits   []string `json:"fits,omitempty"` // cube: fit steps of this cube
+	Aux    []string `json:"aux,omitempty"`  // spectrum: auxiliary signals
+	// Energy axis of cubes and spectra.
+	Offset     float64 `json:"offset,omitempty"`
+	Dispersion float64 `json:"dispersion,omitempty"`
+}
+
+// viewFit is a fit step: its model cube and, for linear methods, what
+// it takes to redraw each component from the stored coefficients.
+type viewFit struct {
+	Step       string   `json:"step"`
+	Cube       string   `json:"cube"`            // fitted core-loss cube
+	Model      string   `json:"model,omitempty"` // model cube, "" when not written
+	Components []string `json:"components"`      // component groups drawn
+	Method     string   `json:"method"`
+
+	low       string // low-loss cube, "" without convolution
+	coef      string // coefficients dataset
+	modelFile *quant.ModelFile
+	groups    []int // parameter -> component group
+	once      sync.Once
+	engine    *quant.LinearEngine
+	ws        *quant.LinearWorkspace
+	lowWidth  int
+	err       error
+}
+
+// viewer serves one HDF5 file, opened read-only, to the page. Requests
+// name datasets only through the paths listed at start (the file's NXdata
+// groups); anything else is refused. The HDF5 library is not reentrant,
+// so requests are served one at a time.
+type viewer struct {
+	mu       sync.Mutex
+	f        *h5io.File
+	name     string
+	sets     []*viewSet
+	byPath   map[string]*viewSet
+	fits     map[string]*viewFit
+	def      string // default map set
+	sums     map[string][]float32
+	stack    string // cached stack
+	stackArr *multispectrum.Array
+	log      io.Writer
+	allowed  map[string]bool // Host headers accepted
+}
+
+// newViewer lists the NXdata groups and fit steps of the open file.
+func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
+	nodes, err := f.Walk()
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{f: f, name: name, byPath: map[string]*viewSet{}, fits: map[string]*viewFit{},
+		sums: map[string][]float32{}, log: log}
+	byPath := map[string]h5io.Node{}
+	for _, n := range nodes {
+		byPath[n.Path] = n
+	}
+	attr := func(n h5io.Node, k string) string { s, _ := n.Attrs[k].(string); return s }
+	steps := map[string]bool{}
+	for _, n := range nodes {
+		if n.NXClass == "NXprocess" {
+			steps[n.Path] = true
+		}
+		if n.NXClass != "NXdata" {
+			continue
+		}
+		sig := attr(n, "signal")
+		d, ok := byPath[n.Path+"/"+sig]
+		if sig == "" || !ok || d.Kind != "dataset" || !strings.HasPrefix(d.DType, "float") && !strings.HasPrefix(d.DType, "int") && !strings.HasPrefix(d.DType, "uint") {
+			continue
+		}
+		s := &viewSet{Path: n.Path, Signal: sig, Shape: d.Shape, Units: attr(d, "units"), Long: attr(d, "long_name")}
+		interp := attr(n, "interpretation")
+		switch {
+		case len(d.Shape) == 3 && interp == "spectrum":
+			s.Kind = "cube"
+		case len(d.Shape) == 3:
+			s.Kind = "stack"
+			if names, err := f.ReadStrings(n.Path + "/component_names"); err == nil && len(names) == d.Shape[0] {
+				s.Names = names
+			}
+		case len(d.Shape) == 2:
+			s.Kind = "map"
+		case len(d.Shape) == 1 && interp == "spectrum":
+			s.Kind = "spectrum"
+			if aux, ok := n.Attrs["auxiliary_signals"].([]string); ok {
+				s.Aux = aux
+			} else if a, ok := n.Attrs["auxiliary_signals"].(string); ok {
+				s.Aux = []string{a}
+			}
+		default:
+			continue
+		}
+		if s.Kind == "cube" || s.Kind == "spectrum" {
+			e, ok := byPath[n.Path+"/energy_loss"]
+			n := d.Shape[len(d.Shape)-1]
+			if !ok || e.First == nil || len(e.Shape) != 1 || e.Shape[0] != n {
+				continue
+			}
+			s.Offset = *e.First
+			s.Dispersion = 1
+			if n > 1 {
+				s.Dispersion = (*e.Last - *e.First) / float64(n-1)
+			}
+		}
+		if i := strings.LastIndex(n.Path, "/"); i > 0 && steps[n.Path[:i]] {
+			s.Step = n.Path[:i]
+		}
+		v.sets = append(v.sets, s)
+		v.byPath[s.Path] = s
+	}
+	for step := range steps {
+		fit, err := v.readFit(step)
+		if err != nil {
+			fmt.Fprintf(log, "eelsh5 view: step %s: %v (shown without its model)\n", step, err)
+			continue
+		}
+		if fit == nil {
+			continue
+		}
+		v.fits[step] = fit
+		v.byPath[fit.Cube].Fits = append(v.byPath[fit.Cube].Fits, step)
+	}
+	for _, s := range v.sets {
+		sort.Strings(s.Fits)
+	}
+	v.def = v.defaultSet(byPath)
+	return v, nil
+}
+
+// readFit describes the fit step at path, or returns nil when the step is
+// not a fit of a cube of the file.
+func (v *viewer) readFit(step string) (*viewFit, error) {
+	if !v.f.Exists(step + "/parameters/data") {
+		return nil, nil
+	}
+	txt, err := v.f.ReadStrings(step + "/parameters/data")
+	if err != nil || len(txt) != 1 {
+		return nil, nil
+	}
+	var p struct {
+		Input     json.RawMessage  `json:"input"`
+		ModelFile *quant.ModelFile `json:"model_file"`
+		Method    string           `json:"method"`
+		LowLoss   bool             `json:"lowloss"`
+	}
+	if err := json.Unmarshal([]byte(txt[0]), &p); err != nil || p.ModelFile == nil {
+		return nil, nil
+	}
+	var input string
+	if json.Unmarshal(p.Input, &input) != nil {
+		return nil, nil
+	}
+	cube := input + "/" + h5io.CoreLossName
+	if s, ok := v.byPath[cube]; !ok || s.Kind != "cube" {
+		return nil, fmt.Errorf("its input %s is not a spectrum image of the file", cube)
+	}
+	fit := &viewFit{Step: step, Cube: cube, Method: p.Method, modelFile: p.ModelFile}
+	if s, ok := v.byPath[step+"/model"]; ok && s.Kind == "cube" && s.Shape[2] == v.byPath[cube].Shape[2] {
+		fit.Model = s.Path
+	}
+	if p.LowLoss {
+		fit.low = input + "/" + h5io.LowLossName
+		if s, ok := v.byPath[fit.low]; !ok || s.Kind != "cube" {
+			return nil, fmt.Errorf("its low loss %s is missing", fit.low)
+		}
+	}
+	if s, ok := v.byPath[step+"/coefficients"]; ok && s.Kind == "stack" && p.Method != "lsq" && p.Method != "poisson" {
+		fit.coef = s.Path + "/" + s.Signal
+		for _, name := range s.Names {
+			g := name
+			if i := strings.LastIndex(name, "."); i > 0 {
+				g = name[:i]
+			}
+			k := len(fit.Components) - 1
+			if k < 0 || fit.Components[k] != g {
+				fit.Components = append(fit.Components, g)
+				k++
+			}
+			fit.groups = append(fit.groups, k)
+		}
+		if len(fit.groups) != s.Shape[0] {
+			fit.coef, fit.Components, fit.groups = "", nil, nil
+		}
+	}
+	if fit.Model == "" && fit.coef == "" {
+		return nil, fmt.Errorf("it has neither a model cube nor linear coefficients")
+	}
+	return fit, nil
+}
+
+// defaultSet follows the NeXus default attributes from the root to an
+// image, else shows the summed intensity of the first cube.
+func (v *viewer) defaultSet(nodes map[string]h5io.Node) string {
+	path := "/"
+	for i := 0; i < 4; i++ {
+		d, _ := nodes[path].Attrs["default"].(string)
+		if d == "" {
+			break
+		}
+		path = strings.TrimSuffix(path, "/") + "/" + d
+		if s, ok := v.byPath[path]; ok && (s.Kind == "map" || s.Kind == "stack") {
+			return path
+		}
+	}
+	for _, s := range v.sets {
+		if s.Kind == "map" || s.Kind == "stack" {
+			return s.Path
+		}
+	}
+	for _, s := range v.sets {
+		if s.Kind == "cube" {
+			return s.Path
+		}
+	}
+	return ""
+}
+
+// handler returns the viewer's HTTP handler: the page at /, the API
+// under /api/, nothing else.
+func (v *viewer) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", v.page)
+	mux.HandleFunc("GET /index.html", v.page)
+	mux.HandleFunc("GET /api/tree", v.tree)
+	mux.HandleFunc("GET /api/map", v.mapImage)
+	mux.HandleFunc("GET /api/spectrum", v.spectrum)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(v.log, "eelsh5 view: internal error on %s: %v (please report this)\n", r.URL, p)
+				http.Error(w, fmt.Sprintf("eelsh5 view: internal error: %v", p), http.StatusInternalServerError)
+			}
+		}()
+		// Refuse other Host names (DNS rebinding: a page elsewhere
+		// pointing its own name at 127.0.0.1).
+		if v.allowed != nil && !v.allowed[r.Host] {
+			http.Error(w, "eelsh5 view: unknown host", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// allowHosts accepts the Host headers of the listening address.
+func (v *viewer) allowHosts(addr net.Addr) {
+	_, port, _ := net.SplitHostPort(addr.String())
+	v.allowed = map[string]bool{"127.0.0.1:" + port: true, "localhost:" + port: true}
+}
+
+func (v *viewer) page(w http.ResponseWriter, r *http.Request) {
+	b, err := viewerAssets.ReadFile("viewer/index.html")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b)
+}
+
+func (v *viewer) tree(w http.ResponseWriter, r *http.Request) {
+	fits := make([]*viewFit, 0, len(v.fits))
+	for _, f := range v.fits {
+		fits = append(fits, f)
+	}
+	sort.Slice(fits, func(i, j int) bool { return fits[i].Step < fits[j].Step })
+	writeJSON(w, struct {
+		File    string     `json:"file"`
+		Default string     `json:"default"`
+		Sets    []*viewSet `json:"sets"`
+		Fits    []*viewFit `json:"fits"`
+	}{v.name, v.def, v.sets, fits})
+}
+
+// set returns the listed set of the query parameter, or writes a 404.
+func (v *viewer) set(w http.ResponseWriter, r *http.Request, param string, kinds ...string) *viewSet {
+	s, ok := v.byPath[r.URL.Query().Get(param)]
+	if ok {
+		for _, k := range kinds {
+			if s.Kind == k {
+				return s
+			}
+		}
+	}
+	http.Error(w, fmt.Sprintf("eelsh5 view: no %s %q in this file", strings.Join(kinds, " or "), r.URL.Query().Get(param)), http.StatusNotFound)
+	return nil
+}
+
+// mapImage serves a 2-D image as little-endian float32 (NaN for missing
+// values), row-major (y, x), with its shape in the X-Shape header: a map,
+// component k of a stack, or the summed intensity of a cube.
+func (v *viewer) mapImage(w http.ResponseWriter, r *http.Request) {
+	s := v.set(w, r, "set", "map", "stack", "cube")
+	if s == nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var img []float32
+	var ny, nx int
+	switch s.Kind {
+	case "map":
+		a, err := v.f.ReadMap(s.Path + "/" + s.Signal)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ny, nx = a.NY, a.NX
+		img = make([]float32, len(a.Data))
+		for i, x := range a.Data {
+			img[i] = float32(x)
+		}
+	case "stack":
+		k, err := strconv.Atoi(r.URL.Query().Get("k"))
+		if err != nil || k < 0 || k >= s.Shape[0] {
+			http.Error(w, fmt.Sprintf("eelsh5 view: component k must be 0..%d", s.Shape[0]-1), http.StatusBadRequest)
+			return
+		}
+		if v.stack != s.Path {
+			a, _, err := v.f.ReadStack(s.Path + "/" + s.Signal)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			v.stack, v.stackArr = s.Path, a
+		}
+		a := v.stackArr
+		ny, nx = a.NY, a.NX
+		img = make([]float32, ny*nx)
+		for i := range img {
+			img[i] = float32(a.Data[i*a.Width+k])
+		}
+	case "cube":
+		var err error
+		img, err = v.summed(s)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ny, nx = s.Shape[0], s.Shape[1]
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("X-Shape", fmt.Sprintf("%d,%d", ny, nx))
+	binary.Write(w, binary.LittleEndian, img)
+}
+
+// summed returns the intensity of each pixel summed over the channels,
+// computed once per cube, streaming it strip by strip.
+func (v *viewer) summed(s *viewSet) ([]float32, error) {
+	if img, ok := v.sums[s.Path]; ok {
+		return img, nil
+	}
+	start := time.Now()
+	d, _, err := v.f.OpenCube(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	img := make([]float32, d.NY*d.NX)
+	var buf []float64
+	err = v.strips(d, multispectrum.Region{NY: d.NY, NX: d.NX}, &buf, func(r multispectrum.Region, spectra []float64) {
+		for p := 0; p < r.Pixels(); p++ {
+			sum := 0.0
+			for _, x := range spectra[p*d.Width : (p+1)*d.Width] {
+				sum += x
+			}
+			iy, ix := r.Y0+p/r.NX, r.X0+p%r.NX
+			img[iy*d.NX+ix] = float32(sum)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(v.log, "eelsh5 view: summed intensity of %s (%dx%dx%d) in %.2f s\n", s.Path, d.NY, d.NX, d.Width, time.Since(start).Seconds())
+	v.sums[s.Path] = img
+	return img, nil
+}
+
+// strips reads region r of d in strips of the chunk height (so that a
+// large box never sits in memory whole) and passes each to fn.
+func (v *viewer) strips(d *h5io.Dataset, r multispectrum.Region, buf *[]float64, fn func(multispectrum.Region, []float64)) error {
+	cy, _ := d.ScanChunk()
+	if cy < 1 {
+		cy = 1
+	}
+	for y := r.Y0; y < r.Y0+r.NY; {
+		h := cy - y%cy // align strips with chunks
+		if y+h > r.Y0+r.NY {
+			h = r.Y0 + r.NY - y
+		}
+		s := multispectrum.Region{Y0: y, X0: r.X0, NY: h, NX: r.NX}
+		var err error
+		*buf, err = d.ReadRegion(*buf, s)
+		if err != nil {
+			return err
+		}
+		fn(s, *buf)
+		y += h
+	}
+	return nil
+}
+
+// spectrumReply is the answer of /api/spectrum.
+type spectrumReply struct {
+	Cube       string       `json:"cube"`
+	Box        [4]int       `json:"box"` // x, y, w, h
+	Pixels     int          `json:"pixels"`
+	Offset     float64      `json:"offset"`     // eV
+	Dispersion float64      `json:"dispersion"` // eV per channel
+	Units      string       `json:"units"`
+	Data       jsonFloats   `json:"data"`
+	Fit        string       `json:"fit,omitempty"`
+	Model      jsonFloats   `json:"model,omitempty"`
+	Components []namedCurve `json:"components,omitempty"`
+	Note       string       `json:"note,omitempty"`
+	Millis     float64      `json:"ms"` // time to read and compute
+}
+
+type namedCurve struct {
+	Name   string     `json:"name"`
+	Values jsonFloats `json:"values"`
+}
+
+// spectrum serves the mean spectrum of a box of a cube (x, y, w, h in
+// pixels), with the fitted model and components of a fit step of it; or a
+// 1-D spectrum of the file (set=...) with its auxiliary signals.
+func (v *viewer) spectrum(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := r.URL.Query()
+	if q.Get("set") != "" {
+		v.lineSpectrum(w, r)
+		return
+	}
+	s := v.set(w, r, "cube", "cube")
+	if s == nil {
+		return
+	}
+	var box [4]int
+	for i, k := range []string{"x", "y", "w", "h"} {
+		n, err := strconv.Atoi(q.Get(k))
+		if err != nil {
+			http.Error(w, fmt.Sprintf("eelsh5 view: %s must be an integer", k), http.StatusBadRequest)
+			return
+		}
+		box[i] = n
+	}
+	ny, nx := s.Shape[0], s.Shape[1]
+	if box[2] < 1 || box[3] < 1 || box[0] < 0 || box[1] < 0 || box[0]+box[2] > nx || box[1]+box[3] > ny {
+		http.Error(w, fmt.Sprintf("eelsh5 view: box x=%d y=%d w=%d h=%d is outside the %dx%d scan", box[0], box[1], box[2], box[3], nx, ny), http.StatusBadRequest)
+		return
+	}
+	if box[2]*box[3] > maxBoxPixels {
+		http.Error(w, fmt.Sprintf("eelsh5 view: box of %d pixels exceeds %d", box[2]*box[3], maxBoxPixels), http.StatusBadRequest)
+		return
+	}
+	var fit *viewFit
+	if name := q.Get("fit"); name != "" {
+		f, ok := v.fits[name]
+		if !ok || f.Cube != s.Path {
+			http.Error(w, fmt.Sprintf("eelsh5 view: no fit %q of %s in this file", name, s.Path), http.StatusNotFound)
+			return
+		}
+		fit = f
+	}
+	region := multispectrum.Region{X0: box[0], Y0: box[1], NX: box[2], NY: box[3]}
+	rep := spectrumReply{Cube: s.Path, Box: box, Pixels: region.Pixels(), Offset: s.Offset, Dispersion: s.Dispersion, Units: s.Units}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var err error
+	if rep.Data, err = v.boxMean(s.Path, region); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if fit != nil {
+		rep.Fit = fit.Step
+		if fit.Model != "" {
+			if rep.Model, err = v.boxMean(fit.Model, region); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		if fit.coef != "" {
+			comps, err := v.components(fit, region)
+			switch {
+			case err != nil:
+				rep.Note = "components not drawn: " + err.Error()
+			default:
+				rep.Components = comps
+			}
+		}
+		if rep.Model == nil && rep.Components != nil {
+			rep.Model = make(jsonFloats, len(rep.Data))
+			for _, c := range rep.Components {
+				for i, x := range c.Values {
+					rep.Model[i] += x
+				}
+			}
+		}
+	}
+	rep.Millis = float64(time.Since(start).Microseconds()) / 1000
+	writeJSON(w, rep)
+}
+
+// boxMean returns the mean spectrum of the pixels of region in cube.
+func (v *viewer) boxMean(cube string, region multispectrum.Region) ([]float64, error) {
+	d, _, err := v.f.OpenCube(cube)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	mean := make([]float64, d.Width)
+	var buf []float64
+	err = v.strips(d, region, &buf, func(r multispectrum.Region, spectra []float64) {
+		for p := 0; p < r.Pixels(); p++ {
+			for i, x := range spectra[p*d.Width : (p+1)*d.Width] {
+				mean[i] += x
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range mean {
+		mean[i] /= float64(region.Pixels())
+	}
+	return mean, nil
+}
+
+// components returns the mean over region of each component group's
+// contribution, rebuilt from the stored coefficients and the pixels' low
+// loss with the model file the fit recorded.
+func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedCurve, error) {
+	fit.once.Do(func() { fit.err = v.buildEngine(fit) })
+	if fit.err != nil {
+		return nil, fit.err
+	}
+	cd, err := v.f.OpenStack(fit.coef)
+	if err != nil {
+		return nil, err
+	}
+	defer cd.Close()
+	coef, err := cd.ReadRegion(nil, region)
+	if err != nil {
+		return nil, err
+	}
+	var low []float64
+	if fit.low != "" {
+		ld, _, err := v.f.OpenCube(fit.low)
+		if err != nil {
+			return nil, err
+		}
+		defer ld.Close()
+		if low, err = ld.ReadRegion(nil, region); err != nil {
+			return nil, err
+		}
+	}
+	n, p := fit.engine.Axis.Size, len(fit.groups)
+	parts := make([]float64, p*n)
+	out := make([]namedCurve, len(fit.Components))
+	for g := range out {
+		out[g] = namedCurve{Name: fit.Components[g], Values: make(jsonFloats, n)}
+	}
+	used := 0
+	for px := 0; px < region.Pixels(); px++ {
+		c := coef[px*p : (px+1)*p]
+		finite := true
+		for _, x := range c {
+			finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)
+		}
+		var l []float64
+		if low != nil {
+			l = low[px*fit.lowWidth : (px+1)*fit.lowWidth]
+		}
+		if !finite || !fit.engine.Parts(fit.ws, l, c, parts) {
+			continue
+		}
+		used++
+		for k, g := range fit.groups {
+			dst := out[g].Values
+			for i, x := range parts[k*n : (k+1)*n] {
+				dst[i] += x
+			}
+		}
+	}
+	if used == 0 {
+		return nil, fmt.Errorf("no pixel of the box has a usable fit")
+	}
+	for _, c := range out {
+		for i := range c.Values {
+			c.Values[i] /= float64(used)
+		}
+	}
+	return out, nil
+}
+
+// buildEngine rebuilds the fitted model from the model file the step
+// recorded.
+func (v *viewer) buildEngine(fit *viewFit) error {
+	mf := fit.modelFile
+	cube := v.byPath[fit.Cube]
+	axis := multispectrum.EnergyAxis{Offset: cube.Offset, Dispersion: cube.Dispersion, Size: cube.Shape[2]}
+	src, closeSrc, err := (gosFlags{GOS: mf.GOS.Source, GOSFile: mf.GOS.File}).openSource()
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	model, err := mf.Build(axis, src, gos.NewCache())
+	if err != nil {
+		return err
+	}
+	opts := quant.LinearOptions{Method: fitters.Method(fit.Method)}
+	if fit.low != "" {
+		ls := v.byPath[fit.low]
+		ll := multispectrum.EnergyAxis{Offset: ls.Offset, Dispersion: ls.Dispersion, Size: ls.Shape[2]}
+		opts.LowLoss = &ll
+		fit.lowWidth = ll.Size
+	}
+	e, err := quant.NewLinearEngine(model, opts)
+	if err != nil {
+		return err
+	}
+	if len(e.Names) != len(fit.groups) {
+		return fmt.Errorf("the rebuilt model has %d parameters, the step %d", len(e.Names), len(fit.groups))
+	}
+	fit.engine, fit.ws = e, e.NewWorkspace()
+	return nil
+}
+
+// lineSpectrum serves a 1-D spectrum of the file with its auxiliary
+// signals as components (the model when one is called "model").
+func (v *viewer) lineSpectrum(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s := v.set(w, r, "set", "spectrum")
+	if s == nil {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	data, _, err := v.f.ReadFloats(s.Path + "/" + s.Signal)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	rep := spectrumReply{Cube: s.Path, Offset: s.Offset, Dispersion: s.Dispersion, Units: s.Units, Data: data}
+	for _, a := range s.Aux {
+		vals, _, err := v.f.ReadFloats(s.Path + "/" + a)
+		if err != nil || len(vals) != len(data) {
+			continue
+		}
+		if a == "model" {
+			rep.Model = vals
+			continue
+		}
+		rep.Components = append(rep.Components, namedCurve{Name: strings.ReplaceAll(a, "_", " "), Values: vals})
+	}
+	rep.Millis = float64(time.Since(start).Microseconds()) / 1000
+	writeJSON(w, rep)
+}
+
+// jsonFloats encodes non-finite values as null (JSON has no NaN).
+type jsonFloats []float64
+
+func (f jsonFloats) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 12*len(f)+2)
+	b = append(b, '[')
+	for i, x := range f {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b = append(b, "null"...)
+			continue
+		}
+		b = strconv.AppendFloat(b, x, 'g', -1, 64)
+	}
+	return append(b, ']'), nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
