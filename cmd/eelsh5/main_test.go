@@ -17,7 +17,7 @@ import (
 var regen = flag.Bool("regen", false, "rewrite the golden files in testdata/")
 
 // eelsh5 runs the CLI in-process and returns stdout, stderr and the exit code.
-func eelsh5(t *testing.T, args ...string) (string, string, int) {
+func eelsh5(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(args, &out, &errb)

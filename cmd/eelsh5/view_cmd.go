@@ -12,7 +12,7 @@ import (
 )
 
 type viewCmd struct {
-	File string `arg:"" type:"existingfile" help:"Processing file (opened read-only)."`
+	File string `arg:"" type:"path" help:"Processing file (opened read-only)."`
 	Port int    `default:"8765" help:"TCP port on 127.0.0.1 (0: any free port)."`
 }
 
