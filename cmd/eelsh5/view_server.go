@@ -33,6 +33,10 @@ var viewerAssets embed.FS
 // stays bounded by one strip.
 const maxBoxPixels = 256 * 256
 
+// maxComponentPixels bounds the box whose components are rebuilt (each
+// pixel costs one convolution per edge: about 0.14 ms, so 0.6 s here).
+const maxComponentPixels = 64 * 64
+
 // viewSet is one NXdata group of the file that the viewer can show.
 type viewSet struct {
 	Path   string   `json:"path"`   // NXdata group
@@ -87,6 +91,8 @@ type viewer struct {
 	stackArr *multispectrum.Array
 	log      io.Writer
 	allowed  map[string]bool // Host headers accepted
+	// maxComponents bounds the box whose components are rebuilt.
+	maxComponents int
 }
 
 // newViewer lists the NXdata groups and fit steps of the open file.
@@ -96,7 +102,7 @@ func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
 		return nil, err
 	}
 	v := &viewer{f: f, name: name, byPath: map[string]*viewSet{}, fits: map[string]*viewFit{},
-		sums: map[string][]float32{}, log: log}
+		sums: map[string][]float32{}, log: log, maxComponents: maxComponentPixels}
 	byPath := map[string]h5io.Node{}
 	for _, n := range nodes {
 		byPath[n.Path] = n
@@ -582,25 +588,20 @@ func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedC
 	if fit.err != nil {
 		return nil, fit.err
 	}
+	if region.Pixels() > v.maxComponents {
+		return nil, fmt.Errorf("components are drawn for boxes of up to %d pixels (this one has %d)", v.maxComponents, region.Pixels())
+	}
 	cd, err := v.f.OpenStack(fit.coef)
 	if err != nil {
 		return nil, err
 	}
 	defer cd.Close()
-	coef, err := cd.ReadRegion(nil, region)
-	if err != nil {
-		return nil, err
-	}
-	var low []float64
+	var ld *h5io.Dataset
 	if fit.low != "" {
-		ld, _, err := v.f.OpenCube(fit.low)
-		if err != nil {
+		if ld, _, err = v.f.OpenCube(fit.low); err != nil {
 			return nil, err
 		}
 		defer ld.Close()
-		if low, err = ld.ReadRegion(nil, region); err != nil {
-			return nil, err
-		}
 	}
 	n, p := fit.engine.Axis.Size, len(fit.groups)
 	parts := make([]float64, p*n)
@@ -609,24 +610,38 @@ func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedC
 		out[g] = namedCurve{Name: fit.Components[g], Values: make(jsonFloats, n)}
 	}
 	used := 0
-	for px := 0; px < region.Pixels(); px++ {
-		c := coef[px*p : (px+1)*p]
-		finite := true
-		for _, x := range c {
-			finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)
+	var coef, low []float64
+	// Strips of a few rows bound the memory of the low-loss spectra.
+	const rows = 8
+	for y := region.Y0; y < region.Y0+region.NY; y += rows {
+		strip := multispectrum.Region{Y0: y, X0: region.X0, NY: min(rows, region.Y0+region.NY-y), NX: region.NX}
+		if coef, err = cd.ReadRegion(coef, strip); err != nil {
+			return nil, err
 		}
-		var l []float64
-		if low != nil {
-			l = low[px*fit.lowWidth : (px+1)*fit.lowWidth]
+		if ld != nil {
+			if low, err = ld.ReadRegion(low, strip); err != nil {
+				return nil, err
+			}
 		}
-		if !finite || !fit.engine.Parts(fit.ws, l, c, parts) {
-			continue
-		}
-		used++
-		for k, g := range fit.groups {
-			dst := out[g].Values
-			for i, x := range parts[k*n : (k+1)*n] {
-				dst[i] += x
+		for px := 0; px < strip.Pixels(); px++ {
+			c := coef[px*p : (px+1)*p]
+			finite := true
+			for _, x := range c {
+				finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)
+			}
+			var l []float64
+			if ld != nil {
+				l = low[px*fit.lowWidth : (px+1)*fit.lowWidth]
+			}
+			if !finite || !fit.engine.Parts(fit.ws, l, c, parts) {
+				continue
+			}
+			used++
+			for k, g := range fit.groups {
+				dst := out[g].Values
+				for i, x := range parts[k*n : (k+1)*n] {
+					dst[i] += x
+				}
 			}
 		}
 	}

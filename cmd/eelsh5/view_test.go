@@ -142,6 +142,15 @@ func TestViewerAPI(t *testing.T) {
 		}
 	}
 
+	// Above the component limit, the model alone, with a note.
+	v.maxComponents = 16
+	var sp spectrumReply
+	json.Unmarshal(getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=0&y=0&w=5&h=4&fit=/entry/quant", 200), &sp)
+	if sp.Components != nil || len(sp.Model) != len(sp.Data) || !strings.Contains(sp.Note, "up to 16 pixels") {
+		t.Errorf("20-pixel box with a 16-pixel limit: %d components, note %q", len(sp.Components), sp.Note)
+	}
+	v.maxComponents = maxComponentPixels
+
 	// The summed-intensity map of a cube and a stack component.
 	b := getViewer(t, srv, "/api/map?set=/entry/coreloss&k=0", 200)
 	if len(b) != 4*12*12 {
