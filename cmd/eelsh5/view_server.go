@@ -217,7 +217,7 @@ func (v *viewer) readFit(step string) (*viewFit, error) {
 			return nil, fmt.Errorf("its low loss %s is missing", fit.low)
 		}
 	}
-	if s, ok := v.byPath[step+"/coefficients"]; ok && s.Kind == "stack" && p.Method != "lsq" && p.Method != "poisson" {
+	if s, ok := v.byPath[step+"/coefficients"]; ok && s.Kind == "stack" {
 		fit.coef = s.Path + "/" + s.Signal
 		for _, name := range s.Names {
 			g := name
@@ -671,7 +671,9 @@ func (v *viewer) buildEngine(fit *viewFit) error {
 	if err != nil {
 		return err
 	}
-	opts := quant.LinearOptions{Method: fitters.Method(fit.Method)}
+	// Parts needs the columns only, whatever the method that fitted the
+	// coefficients; models with non-linear parameters have no columns.
+	opts := quant.LinearOptions{Method: fitters.WLS}
 	if fit.low != "" {
 		ls := v.byPath[fit.low]
 		ll := multispectrum.EnergyAxis{Offset: ls.Offset, Dispersion: ls.Dispersion, Size: ls.Shape[2]}

@@ -288,3 +288,38 @@ func TestViewErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestViewerPoissonFit checks that the components of a Poisson
+// maximum-likelihood fit (linear parameters, non-linear objective) are
+// rebuilt too and add up to its model cube.
+func TestViewerPoissonFit(t *testing.T) {
+	path := quantifiedFile(t, t.TempDir(), 6)
+	if _, errs, code := eelsh5(t, "fit", path, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--method", "poisson", "--step", "pfit", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v, err := newViewer(f, path, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v.handler())
+	defer srv.Close()
+	var sp spectrumReply
+	json.Unmarshal(getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=2&w=3&h=2&fit=/entry/pfit", 200), &sp)
+	if i, ok := closeSlices(sp.Model, boxMeanOf(t, f, "/entry/pfit/model", multispectrum.Region{X0: 1, Y0: 2, NX: 3, NY: 2}), 1e-12); !ok {
+		t.Errorf("model differs from the model cube at channel %d", i)
+	}
+	sum := make([]float64, len(sp.Model))
+	for _, c := range sp.Components {
+		for i, x := range c.Values {
+			sum[i] += x
+		}
+	}
+	if i, ok := closeSlices(sum, sp.Model, 1e-5); len(sp.Components) != 5 || !ok {
+		t.Errorf("%d components; sum differs from the model at channel %d (note %q)", len(sp.Components), i, sp.Note)
+	}
+}
