@@ -54,6 +54,35 @@ func boxMeanOf(t testing.TB, f *h5io.File, cube string, r multispectrum.Region) 
 	return mean
 }
 
+// serveViewer opens path read-only and serves its viewer on a test
+// server; both close at the end of the test.
+func serveViewer(t *testing.T, path string) (*h5io.File, *viewer, *httptest.Server) {
+	t.Helper()
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	v, err := newViewer(f, path, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v.handler())
+	t.Cleanup(srv.Close)
+	return f, v, srv
+}
+
+// componentSum adds up the components of a spectrum reply.
+func componentSum(sp spectrumReply) []float64 {
+	sum := make([]float64, len(sp.Data))
+	for _, c := range sp.Components {
+		for i, x := range c.Values {
+			sum[i] += x
+		}
+	}
+	return sum
+}
+
 func closeSlices(a, b []float64, rel float64) (int, bool) {
 	if len(a) != len(b) {
 		return -1, false
@@ -82,17 +111,7 @@ func getViewer(t *testing.T, srv *httptest.Server, url string, want int) []byte 
 
 func TestViewerAPI(t *testing.T) {
 	path := quantifiedFile(t, t.TempDir(), 12)
-	f, err := h5io.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	v, err := newViewer(f, path, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(v.handler())
-	defer srv.Close()
+	f, v, srv := serveViewer(t, path)
 
 	var tree struct {
 		Default string
@@ -125,12 +144,7 @@ func TestViewerAPI(t *testing.T) {
 		}
 		// The components, rebuilt from the coefficients, add up to the
 		// model cube (stored as float32: relative 1e-6).
-		sum := make([]float64, len(sp.Data))
-		for _, c := range sp.Components {
-			for i, x := range c.Values {
-				sum[i] += x
-			}
-		}
+		sum := componentSum(sp)
 		if len(sp.Components) != 5 {
 			t.Fatalf("%d components", len(sp.Components))
 		}
@@ -167,17 +181,7 @@ func TestViewerAPI(t *testing.T) {
 // groups can be reached, with clear errors for bad requests.
 func TestViewerRefuses(t *testing.T) {
 	path := quantifiedFile(t, t.TempDir(), 8)
-	f, err := h5io.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	v, err := newViewer(f, path, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(v.handler())
-	defer srv.Close()
+	_, v, srv := serveViewer(t, path)
 	for _, c := range []struct {
 		url  string
 		want int
@@ -297,28 +301,13 @@ func TestViewerPoissonFit(t *testing.T) {
 	if _, errs, code := eelsh5(t, "fit", path, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--method", "poisson", "--step", "pfit", "-q"); code != 0 {
 		t.Fatal(errs)
 	}
-	f, err := h5io.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	v, err := newViewer(f, path, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(v.handler())
-	defer srv.Close()
+	f, _, srv := serveViewer(t, path)
 	var sp spectrumReply
 	json.Unmarshal(getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=2&w=3&h=2&fit=/entry/pfit", 200), &sp)
 	if i, ok := closeSlices(sp.Model, boxMeanOf(t, f, "/entry/pfit/model", multispectrum.Region{X0: 1, Y0: 2, NX: 3, NY: 2}), 1e-12); !ok {
 		t.Errorf("model differs from the model cube at channel %d", i)
 	}
-	sum := make([]float64, len(sp.Model))
-	for _, c := range sp.Components {
-		for i, x := range c.Values {
-			sum[i] += x
-		}
-	}
+	sum := componentSum(sp)
 	if i, ok := closeSlices(sum, sp.Model, 1e-5); len(sp.Components) != 5 || !ok {
 		t.Errorf("%d components; sum differs from the model at channel %d (note %q)", len(sp.Components), i, sp.Note)
 	}
