@@ -309,3 +309,34 @@ func TestViewerInBrowser(t *testing.T) {
 		t.Error("l did not switch to the log scale")
 	}
 }
+
+// TestViewBindsLoopback runs eelsh5 view as a process: it listens on
+// 127.0.0.1 only, so the machine's other addresses refuse the port.
+func TestViewBindsLoopback(t *testing.T) {
+	path := quantifiedFile(t, t.TempDir(), 4)
+	url := startView(t, path)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("URL %s is not on 127.0.0.1", url)
+	}
+	port := strings.TrimSuffix(url[strings.LastIndex(url, ":")+1:], "/")
+	r, err := http.Get(url + "api/tree")
+	if err != nil || r.StatusCode != 200 {
+		t.Fatalf("loopback: %v", err)
+	}
+	r.Body.Close()
+	addrs, _ := net.InterfaceAddrs()
+	others := 0
+	for _, a := range addrs {
+		ip, ok := a.(*net.IPNet)
+		if !ok || ip.IP.IsLoopback() || ip.IP.IsLinkLocalUnicast() {
+			continue
+		}
+		others++
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.IP.String(), port), 2*time.Second)
+		if err == nil {
+			c.Close()
+			t.Errorf("the viewer's port %s answers on %s", port, ip.IP)
+		}
+	}
+	t.Logf("%d non-loopback addresses refused the port", others)
+}
