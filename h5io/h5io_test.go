@@ -171,6 +171,26 @@ func TestStackMapRoundTripAndStepCommit(t *testing.T) {
 	if !slices.Equal(got.Data, coef.Data) || !slices.Equal(names, []string{"a0", "C K", "N K"}) {
 		t.Errorf("stack round trip: names %v", names)
 	}
+	// One component alone equals that column of the whole stack.
+	sd, err = g.OpenStack("/entry/fit/coefficients/coefficients")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < coef.Width; k++ {
+		img, err := sd.ReadComponent(nil, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range img {
+			if v != coef.Data[i*coef.Width+k] {
+				t.Fatalf("component %d pixel %d: %g, want %g", k, i, v, coef.Data[i*coef.Width+k])
+			}
+		}
+	}
+	if _, err := sd.ReadComponent(nil, coef.Width); err == nil {
+		t.Error("component beyond the stack read without error")
+	}
+	sd.Close()
 	st, err := g.ReadMap("/entry/fit/status/status")
 	if err != nil || !slices.Equal(st.Data, status.Data) {
 		t.Errorf("status map round trip: %v", err)

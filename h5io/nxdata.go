@@ -152,6 +152,23 @@ func (d *Dataset) ReadRegion(dst []float64, r multispectrum.Region) ([]float64, 
 	return dst, nil
 }
 
+// ReadComponent reads component k of a map stack (n, ny, nx) into dst,
+// grown when too short, as a row-major (ny, nx) image: one hyperslab,
+// without reading the other components.
+func (d *Dataset) ReadComponent(dst []float64, k int) ([]float64, error) {
+	if d.kind != kindStack {
+		return nil, fmt.Errorf("h5io: %q in %q is not a map stack", d.Path, d.f.path)
+	}
+	if k < 0 || k >= d.Width {
+		return nil, fmt.Errorf("h5io: component %d of %q in %q: the stack has %d", k, d.Path, d.f.path, d.Width)
+	}
+	dst = grow(dst, d.NY*d.NX)
+	if err := rwBlock(d.h.id(), u64(k, 0, 0), u64(1, d.NY, d.NX), dst, false); err != nil {
+		return nil, fmt.Errorf("h5io: could not read component %d of %q from %q: %w", k, d.Path, d.f.path, err)
+	}
+	return dst, nil
+}
+
 // WriteRegion writes the pixels of r from src (pixel-major).
 func (d *Dataset) WriteRegion(r multispectrum.Region, src []float64) error {
 	n := r.Pixels() * d.Width

@@ -79,18 +79,16 @@ type viewFit struct {
 // groups); anything else is refused. The HDF5 library is not reentrant,
 // so requests are served one at a time.
 type viewer struct {
-	mu       sync.Mutex
-	f        *h5io.File
-	name     string
-	sets     []*viewSet
-	byPath   map[string]*viewSet
-	fits     map[string]*viewFit
-	def      string // default map set
-	sums     map[string][]float32
-	stack    string // cached stack
-	stackArr *multispectrum.Array
-	log      io.Writer
-	allowed  map[string]bool // Host headers accepted
+	mu      sync.Mutex
+	f       *h5io.File
+	name    string
+	sets    []*viewSet
+	byPath  map[string]*viewSet
+	fits    map[string]*viewFit
+	def     string // default map set
+	sums    map[string][]float32
+	log     io.Writer
+	allowed map[string]bool // Host headers accepted
 	// maxComponents bounds the box whose components are rebuilt.
 	maxComponents int
 }
@@ -370,19 +368,21 @@ func (v *viewer) mapImage(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, fmt.Sprintf("eelsh5 view: component k must be 0..%d", s.Shape[0]-1), http.StatusBadRequest)
 			return
 		}
-		if v.stack != s.Path {
-			a, _, err := v.f.ReadStack(s.Path + "/" + s.Signal)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			v.stack, v.stackArr = s.Path, a
+		d, err := v.f.OpenStack(s.Path + "/" + s.Signal)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
-		a := v.stackArr
-		ny, nx = a.NY, a.NX
-		img = make([]float32, ny*nx)
-		for i := range img {
-			img[i] = float32(a.Data[i*a.Width+k])
+		a, err := d.ReadComponent(nil, k)
+		d.Close()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ny, nx = s.Shape[1], s.Shape[2]
+		img = make([]float32, len(a))
+		for i, x := range a {
+			img[i] = float32(x)
 		}
 	case "cube":
 		var err error

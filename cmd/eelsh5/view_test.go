@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -170,7 +171,17 @@ func TestViewerAPI(t *testing.T) {
 	if len(b) != 4*12*12 {
 		t.Errorf("summed map of %d bytes", len(b))
 	}
-	getViewer(t, srv, "/api/map?set=/entry/quant/composition&k=3", 200)
+	b = getViewer(t, srv, "/api/map?set=/entry/quant/composition&k=3", 200)
+	comp, _, err := f.ReadStack("/entry/quant/composition/composition")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 12*12; i++ {
+		got := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		if want := float32(comp.Data[i*comp.Width+3]); got != want && !(math.IsNaN(float64(got)) && math.IsNaN(float64(want))) {
+			t.Fatalf("composition map pixel %d: %g, want %g (the file's Fe L at.%%)", i, got, want)
+		}
+	}
 	getViewer(t, srv, "/api/spectrum?set=/entry/quant/mean_spectrum", 200)
 	if b := getViewer(t, srv, "/", 200); !strings.Contains(string(b), "eelsh5 view") {
 		t.Error("page not served")
