@@ -272,34 +272,64 @@ func TestViewerInBrowser(t *testing.T) {
 		Red         int
 	}
 	// The model is drawn in #d62728: count its pixels on the plot.
-	d.eval(&drawn, `const c = document.getElementById("spec"), g = c.getContext("2d");
+	const countRed = `const c = document.getElementById("spec"), g = c.getContext("2d");
 		const px = g.getImageData(0, 0, c.width, c.height).data;
 		let red = 0;
 		for (let i = 0; i < px.length; i += 4) if (px[i] > 180 && px[i+1] < 90 && px[i+2] < 90) red++;
 		const s = window.eelsh5.drawn;
-		return {Data: s.data, Model: s.model, Components: s.components, Red: red};`)
+		return {Data: s.data, Model: s.model, Components: s.components, Red: red};`
+	d.eval(&drawn, countRed)
 	if !drawn.Data || !drawn.Model || drawn.Components != 5 || drawn.Red < 300 {
 		t.Errorf("drawn: %+v (want data, model, 5 components and the model's red line)", drawn)
 	}
 
 	// Screenshot of the page with the box, the spectrum and its model.
-	shot := filepath.Join(os.TempDir(), "eelsh5-view-e2e.png")
-	var b64 string
-	json.Unmarshal(d.call("GET", "/screenshot", nil), &b64)
-	png, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(png) < 10000 {
-		t.Errorf("screenshot: %d bytes, %v", len(png), err)
-	} else if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Error(err)
-	} else {
-		t.Logf("screenshot saved to %s", shot)
+	screenshot := func(name string) {
+		shot := filepath.Join(os.TempDir(), name)
+		var b64 string
+		json.Unmarshal(d.call("GET", "/screenshot", nil), &b64)
+		png, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(png) < 10000 {
+			t.Errorf("screenshot: %d bytes, %v", len(png), err)
+		} else if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Error(err)
+		} else {
+			t.Logf("screenshot saved to %s", shot)
+		}
 	}
+	screenshot("eelsh5-view-e2e.png")
 
 	// '-' back to 3x3, arrows move the box, a drag draws one.
 	d.actions(keys("-", "\uE014", "\uE015")) // minus, right, down
 	d.waitReady([4]int{px - 1 + 1, py - 1 + 1, 3, 3})
 	d.actions(mouse(at(10, 2), down, at(13, 5), up))
 	d.waitReady([4]int{10, 2, 4, 4})
+
+	// Zoom into an energy range by dragging across the spectrum; a
+	// double-click shows the whole range again.
+	var spec map[string]string
+	json.Unmarshal(d.call("POST", "/element", map[string]any{"using": "css selector", "value": "#spec"}), &spec)
+	d.actions(mouse(map[string]any{"type": "pointerMove", "origin": spec, "x": -200, "y": 0}, down,
+		map[string]any{"type": "pointerMove", "origin": spec, "x": -100, "y": 0}, up))
+	var zoom struct {
+		Range []float64
+		Model bool
+	}
+	d.eval(&zoom, `return {Range: window.eelsh5.erange, Model: window.eelsh5.drawn.model};`)
+	screenshot("eelsh5-view-e2e-zoom.png")
+	if len(zoom.Range) != 2 || !(zoom.Range[0] > 205 && zoom.Range[1] > zoom.Range[0]+50 && zoom.Range[1] < 1218.5) || !zoom.Model {
+		t.Errorf("zoom by drag: %+v", zoom)
+	}
+	// The model's line still crosses the zoomed plot.
+	d.eval(&drawn, countRed)
+	if drawn.Red < 300 {
+		t.Errorf("zoomed plot: %d pixels of the model's colour", drawn.Red)
+	}
+	d.actions(mouse(map[string]any{"type": "pointerMove", "origin": spec, "x": 0, "y": 0}, down, up, down, up))
+	d.eval(&zoom, `return {Range: window.eelsh5.erange, Model: window.eelsh5.drawn.model};`)
+	if zoom.Range != nil {
+		t.Errorf("double-click left the zoom %v", zoom.Range)
+	}
 
 	// Log scale and another map: the page stays usable.
 	d.actions(keys("l"))
