@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/eelsh5/eelsh5/h5io"
@@ -156,6 +157,44 @@ func TestViewerAPI(t *testing.T) {
 			t.Errorf("axis %g + %g eV, %d pixels", sp.Offset, sp.Dispersion, sp.Pixels)
 		}
 	}
+
+	// Concurrent requests (a browser sends several) give the same answers
+	// as one at a time.
+	urls := []string{
+		"/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=1&w=3&h=3&fit=/entry/quant",
+		"/api/spectrum?cube=/entry/coreloss&x=5&y=2&w=2&h=2",
+		"/api/map?set=/entry/quant/elements&k=2",
+		"/api/map?set=/entry/alignment/lowloss&k=0",
+	}
+	want := make([]string, len(urls))
+	for i, u := range urls {
+		want[i] = string(getViewer(t, srv, u, 200))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, u := range urls {
+				r, err := srv.Client().Get(srv.URL + u)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := io.ReadAll(r.Body)
+				r.Body.Close()
+				// The reply's timing differs; the arrays must not.
+				got, ref := string(b), want[i]
+				if k := strings.Index(got, `"ms":`); k >= 0 {
+					got, ref = got[:k], ref[:strings.Index(ref, `"ms":`)]
+				}
+				if got != ref {
+					t.Errorf("concurrent %s differs", u)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 
 	// Above the component limit, the model alone, with a note.
 	v.maxComponents = 16
