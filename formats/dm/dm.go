@@ -308,7 +308,7 @@ func payloadSize(d *Data) (int64, error) {
 			return 0, fmt.Errorf("bad struct description")
 		}
 		f := desc[2]
-		if uint64(len(desc)) < 3+2*f {
+		if f > uint64(len(desc)) || uint64(len(desc)) < 3+2*f { // the first test keeps 3+2f from overflowing
 			return 0, fmt.Errorf("struct of %d fields with a short description", f)
 		}
 		var s int64
