@@ -319,7 +319,7 @@ func (f *File) CheckVersion() error {
 	}
 	ff, err := readStrings(root, AttrFileFormat, true)
 	if err != nil || len(ff) != 1 || ff[0] != FileFormat {
-		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (file_format is %q)", f.path, strings.Join(ff, ","))
+		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (file_format is %q; use 'eelsh5 import' to make one from it)", f.path, strings.Join(ff, ","))
 	}
 	v, err := readStrings(root, AttrFileVersion, true)
 	if err != nil || len(v) != 1 {
