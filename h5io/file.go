@@ -319,7 +319,11 @@ func (f *File) CheckVersion() error {
 	}
 	ff, err := readStrings(root, AttrFileFormat, true)
 	if err != nil || len(ff) != 1 || ff[0] != FileFormat {
-		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (file_format is %q; use 'eelsh5 import' to make one from it)", f.path, strings.Join(ff, ","))
+		hint := ""
+		if strings.Join(ff, ",") == "HyperSpy" {
+			hint = "; use 'eelsh5 import' to make one from it"
+		}
+		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (file_format is %q%s)", f.path, strings.Join(ff, ","), hint)
 	}
 	v, err := readStrings(root, AttrFileVersion, true)
 	if err != nil || len(v) != 1 {
