@@ -219,6 +219,6 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	printSummary(g.stdout, res.summary)
 	prog.summary(res.spectra)
-	fmt.Fprintf(g.stdout, "\nprocessing file: %s (open it with 'eelsh5 info %s', h5web, silx or HyperSpy)\nfigures:         %s\n", file, file, figs)
+	fmt.Fprintf(g.stdout, "\nprocessing file: %s (browse it with 'eelsh5 view %s'; also opens in h5web, silx or HyperSpy)\nfigures:         %s\n", file, file, figs)
 	return nil
 }
