@@ -195,28 +195,9 @@ type PixelResult struct {
 // the engine has none).
 func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out PixelResult) {
 	r, p := len(e.rows), len(e.cols)
-	fail := func(st fitters.Status) {
-		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model, out.Parts} {
-			for i := range s {
-				s[i] = math.NaN()
-			}
-		}
-		setf(out.Chi2, math.NaN())
-		setf(out.Condition, math.NaN())
-		if out.Status != nil {
-			*out.Status = st
-		}
-	}
-	if ws.ll != nil {
-		if err := ws.ll.SetSpectrum(low); err != nil {
-			fail(fitters.BadLowLoss)
-			return
-		}
-		for k := range e.cols {
-			if e.conv[k] {
-				ws.ll.ConvolveTransformed(ws.full[k], e.colT[k])
-			}
-		}
+	if !e.columns(ws, low) {
+		out.fail(fitters.BadLowLoss)
+		return
 	}
 	clear(ws.fixed)
 	if e.fixedC != nil {
@@ -243,7 +224,7 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	coef := out.Coef
 	res := ws.lin.Fit(coef, ws.a, ws.y, e.opts.Weights)
 	if res.Status == fitters.NonFinite {
-		fail(res.Status)
+		out.fail(res.Status)
 		return
 	}
 	st := res.Status
@@ -258,13 +239,7 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 		axpy(coef[k], ws.full[k], model)
 	}
 	if out.Parts != nil {
-		n := e.Axis.Size
-		for k := 0; k < p; k++ {
-			dst := out.Parts[k*n : (k+1)*n]
-			for i, v := range ws.full[k] {
-				dst[i] = coef[k] * v
-			}
-		}
+		e.parts(ws, coef, out.Parts)
 	}
 	for j, i := range e.rows {
 		ws.mu[j] = model[i]
@@ -299,9 +274,52 @@ func axpy(alpha float64, x, y []float64) {
 	}
 }
 
+// fail marks a pixel whose fit failed: NaN results and the status.
+func (out PixelResult) fail(st fitters.Status) {
+	for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model, out.Parts} {
+		for i := range s {
+			s[i] = math.NaN()
+		}
+	}
+	setf(out.Chi2, math.NaN())
+	setf(out.Condition, math.NaN())
+	if out.Status != nil {
+		*out.Status = st
+	}
+}
+
 func setf(p *float64, v float64) {
 	if p != nil {
 		*p = v
+	}
+}
+
+// columns makes the pixel's columns in ws.full: the convolved ones are
+// convolved with its low loss. It returns false when the low loss cannot
+// be normalised.
+func (e *LinearEngine) columns(ws *LinearWorkspace, low []float64) bool {
+	if ws.ll == nil {
+		return true
+	}
+	if err := ws.ll.SetSpectrum(low); err != nil {
+		return false
+	}
+	for k := range e.cols {
+		if e.conv[k] {
+			ws.ll.ConvolveTransformed(ws.full[k], e.colT[k])
+		}
+	}
+	return true
+}
+
+// parts writes coef_k * column_k of the columns in ws.full into parts.
+func (e *LinearEngine) parts(ws *LinearWorkspace, coef, parts []float64) {
+	n := e.Axis.Size
+	for k := range e.cols {
+		dst := parts[k*n : (k+1)*n]
+		for i, v := range ws.full[k] {
+			dst[i] = coef[k] * v
+		}
 	}
 }
 
@@ -310,23 +328,9 @@ func setf(p *float64, v float64) {
 // (p x n, full axis), for given coefficients (e.g. stored fit results).
 // It returns false when the low loss cannot be normalised.
 func (e *LinearEngine) Parts(ws *LinearWorkspace, low, coef, parts []float64) bool {
-	n := e.Axis.Size
-	if ws.ll != nil {
-		if err := ws.ll.SetSpectrum(low); err != nil {
-			return false
-		}
+	if !e.columns(ws, low) {
+		return false
 	}
-	for k := range e.cols {
-		dst := parts[k*n : (k+1)*n]
-		switch {
-		case e.conv[k]:
-			ws.ll.ConvolveTransformed(dst, e.colT[k])
-		default:
-			copy(dst, e.cols[k])
-		}
-		for i := range dst {
-			dst[i] *= coef[k]
-		}
-	}
+	e.parts(ws, coef, parts)
 	return true
 }

@@ -168,21 +168,9 @@ func (w *nonLinearWorker) Jacobian(jac, params []float64) {
 func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 	e := w.e
 	p := len(e.names)
-	fail := func(st fitters.Status) {
-		for _, s := range [][]float64{out.Coef, out.Variance, out.Covariance, out.Model, out.Parts} {
-			for i := range s {
-				s[i] = math.NaN()
-			}
-		}
-		setf(out.Chi2, math.NaN())
-		setf(out.Condition, math.NaN())
-		if out.Status != nil {
-			*out.Status = st
-		}
-	}
 	if w.ll != nil {
 		if err := w.ll.SetSpectrum(low); err != nil {
-			fail(fitters.BadLowLoss)
+			out.fail(fitters.BadLowLoss)
 			return
 		}
 		w.m.LowLoss = w.ll
@@ -201,7 +189,7 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 	}
 	res := w.nl.Fit(w.params, w, w.y)
 	if res.Status == fitters.NonFinite || res.Status == fitters.BadModel {
-		fail(res.Status)
+		out.fail(res.Status)
 		return
 	}
 	copy(out.Coef, w.params)
