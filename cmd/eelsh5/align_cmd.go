@@ -65,18 +65,11 @@ func parsePixel(s string, ny, nx int) (int, int, error) {
 
 func (c *alignCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 align")
-	sum, err := h5io.FileSHA256(c.File)
-	if err != nil {
-		return err
-	}
-	f, err := h5io.OpenWritable(c.File)
+	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := f.CheckVersion(); err != nil {
-		return err
-	}
 	np, err := alignFile(g, prog, f, c.File, sum, c)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/eelsh5/eelsh5/h5io"
 )
 
 // version is the program version, set at build time with
@@ -56,6 +58,28 @@ type cli struct {
 	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
 	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
+}
+
+// openProcessing opens a processing file and checks its format version:
+// read-only, or writable for a new step, with then the SHA-256 of the
+// file's content before the step (its provenance input).
+func openProcessing(path string, writable bool) (f *h5io.File, sum string, err error) {
+	if !writable {
+		f, err = h5io.Open(path)
+	} else {
+		if sum, err = h5io.FileSHA256(path); err != nil {
+			return nil, "", err
+		}
+		f, err = h5io.OpenWritable(path)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := f.CheckVersion(); err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return f, sum, nil
 }
 
 // usageError marks an error caused by the command line; it exits with 2.

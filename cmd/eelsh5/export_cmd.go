@@ -35,14 +35,11 @@ table y,x,<component>... The output appears only when complete.`
 
 func (c *exportCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 export")
-	f, err := h5io.Open(c.File)
+	f, _, err := openProcessing(c.File, false)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := f.CheckVersion(); err != nil {
-		return err
-	}
 	base := h5io.EntryPath
 	if c.Step != "raw" {
 		base += "/" + c.Step

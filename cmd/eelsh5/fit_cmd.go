@@ -231,18 +231,11 @@ from --elements/--edges with a linear background.`
 
 func (c *fitCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 fit")
-	sum, err := h5io.FileSHA256(c.File)
-	if err != nil {
-		return err
-	}
-	f, err := h5io.OpenWritable(c.File)
+	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := f.CheckVersion(); err != nil {
-		return err
-	}
 	res, err := fitFile(g, prog, f, c.File, sum, fitConfig{command: "fit", input: c.Input, step: c.Step,
 		overwrite: c.Overwrite, noModel: c.NoModel, flags: &c.modelFlags, resume: c.Resume, every: c.CheckpointEvery})
 	if err != nil {

@@ -85,18 +85,11 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*fitResult, error) {
 	if c.Model == "" && c.Elements == "" {
 		return nil, usageError{fmt.Errorf("give --elements and --edges (or --model)")}
 	}
-	sum, err := h5io.FileSHA256(c.File)
-	if err != nil {
-		return nil, err
-	}
-	f, err := h5io.OpenWritable(c.File)
+	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if err := f.CheckVersion(); err != nil {
-		return nil, err
-	}
 	input := ""
 	haveAlign := f.Exists(h5io.EntryPath + "/" + h5io.StepAlignment)
 	switch {
@@ -149,7 +142,7 @@ histogram for an alignment step.`
 }
 
 func (c *plotCmd) Run(g *Globals) error {
-	f, err := h5io.Open(c.File)
+	f, _, err := openProcessing(c.File, false)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/eelsh5/eelsh5/h5io"
 )
 
 type viewCmd struct {
@@ -21,14 +19,11 @@ func (c *viewCmd) Run(g *Globals) error {
 	if c.Port < 0 || c.Port > 65535 {
 		return usageError{fmt.Errorf("--port %d: use 0..65535", c.Port)}
 	}
-	f, err := h5io.Open(c.File)
+	f, _, err := openProcessing(c.File, false)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := f.CheckVersion(); err != nil {
-		return err
-	}
 	v, err := newViewer(f, c.File, g.stderr)
 	if err != nil {
 		return err
