@@ -121,24 +121,8 @@ func (pl *Plan) Apply(dst, src []float64, p int) {
 	}
 	s := pl.Shifts[p] / pl.disp
 	for j := range dst {
-		dst[j] = sampleLinear(src, float64(j+pl.c0)+s)
+		// Zero one channel beyond each end: the axis extended with its
+		// own dispersion, the recommended fix of ALGORITHMS.md 7.5.
+		dst[j] = multispectrum.SampleLinear(src, float64(j+pl.c0)+s)
 	}
-}
-
-// sampleLinear returns v at fractional index u (zero outside, the zero
-// one channel beyond each end: the axis extended with its own
-// dispersion, the recommended fix of ALGORITHMS.md 7.5).
-func sampleLinear(v []float64, u float64) float64 {
-	j := int(math.Floor(u))
-	f := u - float64(j)
-	at := func(i int) float64 {
-		if i < 0 || i >= len(v) {
-			return 0
-		}
-		return v[i]
-	}
-	if f == 0 {
-		return at(j)
-	}
-	return (1-f)*at(j) + f*at(j+1)
 }

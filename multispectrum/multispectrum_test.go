@@ -212,3 +212,16 @@ func TestProcessErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleLinear checks interpolation on v = 10, 20, 30: exact at whole
+// indices, linear between, zero-padded one index beyond each end.
+func TestSampleLinear(t *testing.T) {
+	v := []float64{10, 20, 30}
+	for _, c := range []struct{ u, want float64 }{
+		{0, 10}, {2, 30}, {0.25, 12.5}, {1.5, 25}, {2.5, 15}, {-0.5, 5}, {-1, 0}, {3, 0}, {7.2, 0},
+	} {
+		if got := SampleLinear(v, c.u); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("SampleLinear(v, %g) = %g, want %g", c.u, got, c.want)
+		}
+	}
+}

@@ -23,6 +23,24 @@ func Roll(dst, src []float64, k int) []float64 {
 	return dst
 }
 
+// SampleLinear returns v at fractional index u by linear interpolation,
+// exact at whole indices; v is taken as zero outside [0, n-1], with the
+// zero one index beyond each end (as in ShiftLinear).
+func SampleLinear(v []float64, u float64) float64 {
+	j := int(math.Floor(u))
+	f := u - float64(j)
+	at := func(i int) float64 {
+		if i < 0 || i >= len(v) {
+			return 0
+		}
+		return v[i]
+	}
+	if f == 0 {
+		return at(j)
+	}
+	return (1-f)*at(j) + f*at(j+1)
+}
+
 // ShiftLinear samples src at the fractional positions i+s (s in channels)
 // by linear interpolation and writes them to dst: a feature at channel
 // position p in src appears at p-s in dst (ALGORITHMS.md 7.5). src is

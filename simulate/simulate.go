@@ -246,7 +246,7 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 	ws.pcg.Seed(sc.Seed, uint64(p)+1)
 	for k := range core {
 		u := float64(s.crop+k) - shiftCh
-		m := sampleAt(ws.expected, u)
+		m := multispectrum.SampleLinear(ws.expected, u)
 		if exp != nil {
 			exp[k] = m
 		}
@@ -265,7 +265,7 @@ func (s *Simulator) pixel(ws *Workspace, p int, core, low, exp []float64) error 
 		if x > -40 && x < 40 { // exp(-800) underflows to 0 anyway
 			z = math.Exp(-0.5 * x * x)
 		}
-		v := (z + sampleAt(tc.plas, u)) * sc.LowLossScale
+		v := (z + multispectrum.SampleLinear(tc.plas, u)) * sc.LowLossScale
 		if sc.LowLossNoise {
 			v = random.Poisson(ws.rnd, v)
 		}
@@ -322,7 +322,7 @@ func (s *Simulator) thickness(ws *Workspace, tl float64) (*thicknessCache, error
 	}
 	ws.conv2.ConvolveTransformed(ws.bg2, s.bgT)
 	for i, u := range s.bgPos {
-		tc.bg[i] = sampleAt(ws.bg2, u)
+		tc.bg[i] = multispectrum.SampleLinear(ws.bg2, u)
 	}
 	if tc.bg[0] > 0 {
 		g := sc.BackgroundA / tc.bg[0]
@@ -340,21 +340,4 @@ func (s *Simulator) thickness(ws *Workspace, tl float64) (*thicknessCache, error
 	}
 	ws.byThickness[tl] = tc
 	return tc, nil
-}
-
-// sampleAt returns v at fractional index u by linear interpolation (zero
-// outside, exact at whole indices).
-func sampleAt(v []float64, u float64) float64 {
-	j := int(math.Floor(u))
-	f := u - float64(j)
-	at := func(i int) float64 {
-		if i < 0 || i >= len(v) {
-			return 0
-		}
-		return v[i]
-	}
-	if f == 0 {
-		return at(j)
-	}
-	return (1-f)*at(j) + f*at(j+1)
 }
