@@ -90,12 +90,14 @@ func (g *GOSH) Kind() gos.DatabaseKind { return g.kind }
 // EdgesInfo implements gos.Database.
 func (g *GOSH) EdgesInfo() map[string]gos.EdgeInfo { return g.info }
 
+// groups lists the subgroups of path, sorted, without the metadata group
+// (elements at the root, edge tables under an element).
 func (g *GOSH) groups(path string) ([]string, error) {
 	var out []string
 	err := withObject(g.f.id(), path, func(o hid) error {
 		ch, err := children(o)
 		for _, c := range ch {
-			if c.isGroup {
+			if c.isGroup && c.name != "metadata" {
 				out = append(out, c.name)
 			}
 		}
@@ -110,17 +112,7 @@ func (g *GOSH) groups(path string) ([]string, error) {
 
 // Elements implements gos.Database.
 func (g *GOSH) Elements() ([]string, error) {
-	all, err := g.groups("/")
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, n := range all {
-		if n != "metadata" {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return g.groups("/")
 }
 
 // Tables implements gos.Database.
@@ -128,17 +120,7 @@ func (g *GOSH) Tables(element string) ([]string, error) {
 	if !linkExists(g.f.id(), "/"+element) {
 		return nil, fmt.Errorf("h5io: element %s: %w (%s)", element, gos.ErrNotInDatabase, g.f.path)
 	}
-	all, err := g.groups("/" + element)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, n := range all {
-		if n != "metadata" {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return g.groups("/" + element)
 }
 
 // Table implements gos.Database: it reads q (1/m), free_energies (or
