@@ -136,16 +136,7 @@ func (p *Plasmon) Eval(dst []float64) {
 	checkLen(dst, len(p.e))
 	p.orders()
 	t, a := p.params[PlasmonTLambda].Get(), p.params[PlasmonA].Get()
-	w := poissonWeights(t, len(p.s))
-	sum := 0.0
-	for i := range dst {
-		v := 0.0
-		for k, s := range p.s {
-			v += w[k] * s[i]
-		}
-		dst[i] = v
-		sum += v
-	}
+	sum := p.mix(dst, poissonWeights(t, len(p.s)))
 	if t == 0 || sum == 0 {
 		for i := range dst {
 			dst[i] = 0
@@ -158,6 +149,21 @@ func (p *Plasmon) Eval(dst []float64) {
 	}
 }
 
+// mix writes the sum of the scattering orders weighted by w into dst
+// and returns its total.
+func (p *Plasmon) mix(dst, w []float64) float64 {
+	sum := 0.0
+	for i := range dst {
+		v := 0.0
+		for k, s := range p.s {
+			v += w[k] * s[i]
+		}
+		dst[i] = v
+		sum += v
+	}
+	return sum
+}
+
 // Gradient implements Component for A, Ep, Ew, Eb and tlambda; n, beta
 // and E0 (instrument constants) have none.
 func (p *Plasmon) Gradient(dst []float64, k int) bool {
@@ -167,15 +173,7 @@ func (p *Plasmon) Gradient(dst []float64, k int) bool {
 	n := len(p.s)
 	w := poissonWeights(t, n)
 	tot := p.tot
-	sum := 0.0
-	for i := range tot {
-		v := 0.0
-		for o, s := range p.s {
-			v += w[o] * s[i]
-		}
-		tot[i] = v
-		sum += v
-	}
+	sum := p.mix(tot, w)
 	if t == 0 || sum == 0 {
 		for i := range dst {
 			dst[i] = 0
