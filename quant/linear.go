@@ -248,18 +248,7 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	if st == fitters.OK && fst != fitters.OK {
 		st = fst
 	}
-	for k := range out.Variance {
-		out.Variance[k] = ws.cov[k*p+k]
-	}
-	if out.Covariance != nil {
-		q := 0
-		for k := 0; k < p; k++ {
-			for l := k; l < p; l++ {
-				out.Covariance[q] = ws.cov[k*p+l]
-				q++
-			}
-		}
-	}
+	out.setCovariance(ws.cov, p)
 	setf(out.Chi2, res.Chi2/float64(r-p))
 	setf(out.Condition, res.Condition)
 	if out.Status != nil {
@@ -271,6 +260,23 @@ func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
+	}
+}
+
+// setCovariance writes the variances (diagonal) and the upper triangle
+// of the p x p covariance cov into out.
+func (out PixelResult) setCovariance(cov []float64, p int) {
+	for k := range out.Variance {
+		out.Variance[k] = cov[k*p+k]
+	}
+	if out.Covariance != nil {
+		q := 0
+		for k := 0; k < p; k++ {
+			for l := k; l < p; l++ {
+				out.Covariance[q] = cov[k*p+l]
+				q++
+			}
+		}
 	}
 }
 

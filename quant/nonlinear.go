@@ -224,18 +224,7 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 	if fst := w.fish.Covariance(w.cov, w.jac, w.mu); st == fitters.OK && fst != fitters.OK {
 		st = fst
 	}
-	for k := range out.Variance {
-		out.Variance[k] = w.cov[k*p+k]
-	}
-	if out.Covariance != nil {
-		q := 0
-		for k := 0; k < p; k++ {
-			for l := k; l < p; l++ {
-				out.Covariance[q] = w.cov[k*p+l]
-				q++
-			}
-		}
-	}
+	out.setCovariance(w.cov, p)
 	dof := float64(len(e.rows) - p)
 	// weighted residual sum of squares, or the Poisson deviance: both
 	// chi-square distributed for large counts
