@@ -10,6 +10,18 @@ import (
 	"sync"
 )
 
+// elementCSV is the element table: onset energy and occupancy ratio of
+// every subshell of Z = 1..118 (2143 rows). data/element_edges.csv is a
+// byte-identical copy of the project's shared data/element_edges.csv, which
+// is an export of pyEELSMODEL's bundled element table element_info.hdf5
+// (one HDF5 group per element, one per subshell, with the attributes
+// onset_energy and occupancy_ratio). The CSV has no comment lines; its
+// header names the columns element, Z, edge, onset_energy_eV,
+// occupancy_ratio, onset_stored_as, shell, subshell_index, where
+// onset_stored_as records how element_info.hdf5 stores the onset:
+// int_scalar for tabulated edge energies (e.g. C K1 = 284 eV), float_1x1
+// for computed values, mostly of shallow levels (e.g. C L3 = 8.8722 eV).
+//
 //go:embed data/element_edges.csv
 var elementCSV string
 
