@@ -7,12 +7,16 @@ package h5io
 // deletes, and dataset layout queries. Identifiers come from gonum
 // objects through their ID method.
 
+// The compiler and linker flags come from pkg-config's hdf5 module. On
+// Debian 12 libhdf5-dev installs hdf5-serial.pc and points hdf5.pc at it
+// (an update-alternatives link): -I/usr/include/hdf5/serial
+// -L/usr/lib/<triplet>/hdf5/serial -lhdf5. The pkg-config program is the
+// Debian package pkgconf (libhdf5-dev does not depend on it; ./dev
+// installs it). gonum.org/v1/hdf5 itself still uses its hard-coded Debian
+// serial paths, which name the same directories.
+
 /*
-#cgo LDFLAGS: -lhdf5
-#cgo linux,!arm64 CFLAGS: -I/usr/lib/x86_64-linux-gnu/hdf5/serial/include
-#cgo linux,!arm64 LDFLAGS: -L/usr/lib/x86_64-linux-gnu/hdf5/serial/
-#cgo linux,arm64 CFLAGS: -I/usr/lib/aarch64-linux-gnu/hdf5/serial/include
-#cgo linux,arm64 LDFLAGS: -L/usr/lib/aarch64-linux-gnu/hdf5/serial/
+#cgo pkg-config: hdf5
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
