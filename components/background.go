@@ -8,7 +8,7 @@ import (
 )
 
 // PowerLaw is A (E/Estart)^(-r) with Estart the first channel energy of
-// its axis (ALGORITHMS.md 2.3), so A is the value at the first channel.
+// its axis (doc/algorithms.md 2.3), so A is the value at the first channel.
 // Parameters: A (linear, [0, 1e20]), r ([0, 1e20]). Not convolved; zero
 // for E <= 0.
 type PowerLaw struct {
@@ -58,7 +58,7 @@ func (p *PowerLaw) Gradient(dst []float64, k int) bool {
 }
 
 // LinearBackground is a linear combination of power laws with fixed
-// exponents (ALGORITHMS.md 2.3, the reference's LinearBG):
+// exponents (doc/algorithms.md 2.3, the reference's LinearBG):
 //
 //	B(E) = sum_k a_k (E/Es)^(-r_k) for E > 0, 0 otherwise,
 //
@@ -95,7 +95,7 @@ func NewLinearBackground(axis multispectrum.EnergyAxis, rs []float64) *LinearBac
 // Linspace returns n values evenly spaced from a to b inclusive,
 // computed as (a (n-1-i) + b i)/(n-1), which reproduces the reference's
 // seed exponents bit for bit: Linspace(1, 5, 4) = [1, 2.3333333333333335,
-// 3.6666666666666665, 5] (ALGORITHMS.md 2.3; a + i*step would round the
+// 3.6666666666666665, 5] (doc/algorithms.md 2.3; a + i*step would round the
 // middle values down).
 func Linspace(a, b float64, n int) []float64 {
 	out := make([]float64, n)
@@ -164,7 +164,7 @@ func (b *LinearBackground) Gradient(dst []float64, k int) bool {
 }
 
 // Polynomial is sum_p c_p E^p / S_p with S_p = sum_i E_i^p (normalised
-// coefficients, ALGORITHMS.md 2.3). Parameters x{order} .. x0, linear,
+// coefficients, doc/algorithms.md 2.3). Parameters x{order} .. x0, linear,
 // initial 1. Convolved by default.
 type Polynomial struct {
 	base

@@ -20,7 +20,7 @@ type Component interface {
 	// derivative (instrument constants such as E0 or beta).
 	Gradient(dst []float64, k int) bool
 	// Convolved reports whether the low-loss convolution applies to it
-	// (false for backgrounds, ALGORITHMS.md 4.3).
+	// (false for backgrounds, doc/algorithms.md 4.3).
 	Convolved() bool
 }
 

@@ -17,7 +17,7 @@ func relClose(a, b, tol float64) bool {
 var seedAxis = multispectrum.EnergyAxis{Offset: 205, Dispersion: 0.5, Size: 2028}
 
 func TestLinearBackgroundCheckValues(t *testing.T) {
-	// ALGORITHMS.md 2.3: rlist linspace(1,5,4), all a = 1: B = 4.0 at
+	// doc/algorithms.md 2.3: rlist linspace(1,5,4), all a = 1: B = 4.0 at
 	// 205 eV, 0.5845035249 at 500 eV, 0.2331367739 at 1000 eV.
 	rs := Linspace(1, 5, 4)
 	if rs[1] != 2.3333333333333335 || rs[2] != 3.6666666666666665 {
@@ -34,7 +34,7 @@ func TestLinearBackgroundCheckValues(t *testing.T) {
 }
 
 func TestPlasmonCheckValues(t *testing.T) {
-	// ALGORITHMS.md 2.3: ZLP Gaussian height 1, FWHM 1 on -10 eV + 0.5 eV
+	// doc/algorithms.md 2.3: ZLP Gaussian height 1, FWHM 1 on -10 eV + 0.5 eV
 	// x 2048; A = sum(ZLP); Ep 22, Ew 5, n 5, t 0.5, beta 20 mrad, 300 kV.
 	axis := multispectrum.EnergyAxis{Offset: -10, Dispersion: 0.5, Size: 2048}
 	zlp := make([]float64, axis.Size)
@@ -85,7 +85,7 @@ func TestFaddeeva(t *testing.T) {
 	}
 }
 
-// referenceConvolve is a literal transcription of ALGORITHMS.md 4.1-4.2:
+// referenceConvolve is a literal transcription of doc/algorithms.md 4.1-4.2:
 // zero-pad the low loss to n (centred) if shorter, normalise, pad both by
 // p = original low-loss length, circular convolution of length N = n+2p
 // (direct sum), roll by -(p+z) and keep n channels.
@@ -125,7 +125,7 @@ func referenceConvolve(m, ll []float64) []float64 {
 }
 
 func TestLowLossConvolution(t *testing.T) {
-	// Worked example of ALGORITHMS.md 4.2: l = [0,0,0,0,.5,.25,.25,0...],
+	// Worked example of doc/algorithms.md 4.2: l = [0,0,0,0,.5,.25,.25,0...],
 	// m = 1..16 gives 0.5, 1.25, 2.25, 3.25, ..., 15.25.
 	ax := multispectrum.EnergyAxis{Offset: 0, Dispersion: 1, Size: 16}
 	ll, err := NewLowLoss(ax, ax)

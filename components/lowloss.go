@@ -9,7 +9,7 @@ import (
 )
 
 // LowLoss convolves model components with a (per-pixel) low-loss
-// spectrum, the reference's MscatterFFT (ALGORITHMS.md 4): the low loss
+// spectrum, the reference's MscatterFFT (doc/algorithms.md 4): the low loss
 // is normalised to unit sum and its first maximum (the zero loss) is the
 // kernel origin, so that
 //

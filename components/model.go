@@ -7,7 +7,7 @@ import (
 )
 
 // Model is an ordered list of components on one energy axis, optionally
-// convolved with a low loss (ALGORITHMS.md 5): the convolved components
+// convolved with a low loss (doc/algorithms.md 5): the convolved components
 // are summed and convolved together, the others (backgrounds) added
 // after the convolution.
 type Model struct {
@@ -25,7 +25,7 @@ func NewModel(axis multispectrum.EnergyAxis, comps ...Component) *Model {
 
 // FreeParameters returns the free parameters in the model's stable,
 // documented order: components in list order, and in each component its
-// parameters in their order (ALGORITHMS.md 5.2).
+// parameters in their order (doc/algorithms.md 5.2).
 func (m *Model) FreeParameters() []*Parameter {
 	var out []*Parameter
 	for _, c := range m.Components {

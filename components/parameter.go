@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Parameter is a model parameter (ALGORITHMS.md 2.1). A parameter is free
+// Parameter is a model parameter (doc/algorithms.md 2.1). A parameter is free
 // (fitted) when it is Changeable and not coupled; Linear marks amplitudes,
 // which enter the model linearly.
 type Parameter struct {

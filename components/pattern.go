@@ -29,7 +29,7 @@ func sampleLinear(src []float64, u float64) (v, slope float64) {
 
 // FixedPattern is A times a given spectrum, linearly interpolated onto
 // the component axis (zero outside its range), optionally stretched by
-// scale and moved by shift eV (ALGORITHMS.md 2.3). Parameters A (linear,
+// scale and moved by shift eV (doc/algorithms.md 2.3). Parameters A (linear,
 // unbounded, initial 1), scale (fixed 1), shift (eV, fixed 0).
 // Convolved by default.
 type FixedPattern struct {
@@ -95,7 +95,7 @@ func (fp *FixedPattern) Gradient(dst []float64, k int) bool {
 }
 
 // CoreLossEdge is A times the cross section sigma(E - shift) (barn/eV) of
-// one element edge from any GOS source (ALGORITHMS.md 3.1, 3.11). The
+// one element edge from any GOS source (doc/algorithms.md 3.1, 3.11). The
 // parameters are, in the reference's order, A (linear, free, unbounded),
 // E0 (V), beta and alpha (rad), all three fixed, then shift (eV, fixed by
 // default; free it to fit an edge position). Convolved.

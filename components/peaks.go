@@ -10,7 +10,7 @@ import (
 var fwhmToSigma = 1 / (2 * math.Sqrt(2*math.Ln2))
 
 // Gaussian is A exp(-((E-centre)/sigma)^2/2) with sigma = |fwhm|/(2
-// sqrt(2 ln 2)); A is the peak height (ALGORITHMS.md 2.3). Parameters A
+// sqrt(2 ln 2)); A is the peak height (doc/algorithms.md 2.3). Parameters A
 // (linear, [0, inf)), centre (eV), fwhm (eV, >= disp/10). Convolved.
 type Gaussian struct{ base }
 
@@ -33,7 +33,7 @@ func (g *Gaussian) Eval(dst []float64) {
 	}
 }
 
-// Gradient implements Component (ALGORITHMS.md 2.3): G/A,
+// Gradient implements Component (doc/algorithms.md 2.3): G/A,
 // (E-c)/sigma^2 G and (E-c)^2/(sigma^2 |fwhm|) G.
 func (g *Gaussian) Gradient(dst []float64, k int) bool {
 	checkLen(dst, len(g.e))
@@ -99,7 +99,7 @@ func (l *Lorentzian) Gradient(dst []float64, k int) bool {
 
 // Voigt is the Voigt profile Re w(z)/(sigma sqrt(2 pi)), z = (E - centre
 // + i gamma)/(sqrt(2) sigma), w the Faddeeva function, scaled so that its
-// maximum over the axis equals A (ALGORITHMS.md 2.3). Parameters A
+// maximum over the axis equals A (doc/algorithms.md 2.3). Parameters A
 // (linear), centre, gamma and sigma (eV, >= disp/10).
 type Voigt struct {
 	base

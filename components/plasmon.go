@@ -9,7 +9,7 @@ import (
 )
 
 // Plasmon is the Drude bulk-plasmon loss function with Poisson plural
-// scattering used by the simulator (ALGORITHMS.md 2.3):
+// scattering used by the simulator (doc/algorithms.md 2.3):
 //
 //	eps(E)   = 1 - Ep^2/(E^2 - Eb^2 + i E Ew)
 //	S(E; Ep) = Im(-1/eps) ln(1 + beta^2/thetaE^2) / (pi a0[nm] m0 v^2[eV])   (E > 0)

@@ -4,7 +4,7 @@ import "math"
 
 // Fisher computes the Poisson Fisher information of a model's parameters
 // and its inverse, the covariance whose diagonal is the Cramér-Rao lower
-// bound (ALGORITHMS.md 6.4):
+// bound (doc/algorithms.md 6.4):
 //
 //	I_kl = sum_i D_k(i) D_l(i) / mu_i,  Cov = I^-1,  CRLB_k = Cov_kk
 //
@@ -124,7 +124,7 @@ func invertSPD(dst, a, scale []float64, p int) bool {
 }
 
 // RatioError returns the standard deviation of a1/a2 from the variances
-// c11, c22 and covariance c12 of a1 and a2 (ALGORITHMS.md 6.4,
+// c11, c22 and covariance c12 of a1 and a2 (doc/algorithms.md 6.4,
 // CRLB_ratio): (a1/a2) sqrt(c11/a1^2 + c22/a2^2 - 2 c12/(a1 a2)).
 func RatioError(a1, a2, c11, c22, c12 float64) float64 {
 	r := a1 / a2

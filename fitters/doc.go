@@ -1,21 +1,21 @@
 // Package fitters solves the per-pixel fitting problems of eelsh5
-// (ALGORITHMS.md section 6) with workspaces owned by one worker, so that
-// nothing is allocated per pixel:
+// (doc/algorithms.md section 6). Every solver belongs to one worker and
+// allocates nothing per pixel; the package knows no components: it takes
+// plain design matrices and the Model interface, and quant connects it to
+// components.
 //
-//   - Linear: ordinary, Poisson-weighted (w = 1/max(y, 1)) and
-//     non-negative least squares of a design matrix. The columns (power
-//     laws among them, nearly collinear) are weighted and scaled to unit
-//     norm, then factorised by Householder QR; the small triangular factor
-//     R gets a one-sided Jacobi SVD, which gives the exact 2-norm condition
-//     number of every pixel's scaled system and the reference's
-//     minimum-norm solution with singular values below eps * s_max
-//     treated as zero. QR never forms the normal equations, whose
-//     condition number would be the square of the design's.
-//   - Fisher / CRLB: the Cramér-Rao lower bounds with the model as the
-//     Poisson variance (6.4) and the full covariance.
-//   - NonLinear: Levenberg-Marquardt least squares and Poisson maximum
-//     likelihood with bounds, for models with non-linear parameters.
+//   - Linear (6.2): ordinary, Poisson-weighted (w = 1/max(y, 1)) and
+//     non-negative (Lawson-Hanson) least squares. The weighted columns are
+//     scaled to unit norm; well-conditioned pixels (condition number below
+//     1e6) are solved by the corrected semi-normal equations with one
+//     refinement step, the others by Householder QR and a Jacobi SVD of R
+//     (minimum-norm solution, status Singular). Every pixel's exact
+//     condition number is reported.
+//   - Fisher (6.4): Poisson Fisher information with the model as the
+//     variance, its inverse (covariance) and the CRLB; RatioError for the
+//     ratio of two parameters.
+//   - NonLinear (6.6, 6.7): Levenberg-Marquardt least squares and Poisson
+//     maximum likelihood (Fisher scoring) with box bounds.
 //
-// fitters knows no components: it consumes plain matrices and the Model
-// interface, and quant composes it with components.
+// Status codes (StatusCodes) are stored with the status maps.
 package fitters

@@ -85,7 +85,7 @@ func TestWorkedExamples(t *testing.T) {
 	if st := NewFisher(4, 1).Covariance(cov, f, mu); st != OK || math.Abs(cov[0]-0.5) > 1e-15 {
 		t.Errorf("single-amplitude CRLB %v (%v), want 0.5", cov[0], st)
 	}
-	// Ratio error (ALGORITHMS.md 6.4 CRLB_ratio) of 2/4 with variances
+	// Ratio error (doc/algorithms.md 6.4 CRLB_ratio) of 2/4 with variances
 	// 0.04, 0.16 and covariance 0.02: 0.5 sqrt(0.01 + 0.01 - 0.005).
 	if got, want := RatioError(2, 4, 0.04, 0.16, 0.02), 0.5*math.Sqrt(0.015); math.Abs(got-want) > 1e-15 {
 		t.Errorf("ratio error %v, want %v", got, want)

@@ -1,15 +1,20 @@
 // Package gos computes atomic inner-shell ionisation cross sections
-// dsigma/dE for EELS from generalised oscillator strengths (GOS): the
-// built-in hydrogenic K and L models (needs no file) and tabulated GOS in
-// the GOSH layout (Segger-Guzzinati-Kohl DFT tables, Zhang Dirac tables
-// with bound states, and the older per-element Zhang layout).
+// dsigma/dE for EELS from generalised oscillator strengths (GOS), in
+// barn/eV per atom (1 barn = 1e-28 m^2) at channel start energies, with E0
+// in volts and angles in radians.
 //
-// Formulas, constants and quirks follow docs/ALGORITHMS.md sections 3.2 to
-// 3.11 and appendix A (the reference implementation, pyEELSMODEL), so that
-// numbers agree with it: cross sections are in barn/eV per atom
-// (1 barn = 1e-28 m^2), evaluated at channel start energies, with E0 in
-// volts and angles in radians.
+// Entry points: a Source makes Edge values (Hydrogenic, built in, K and L
+// edges; TableSource over a Database of tabulated GOS, "kohl" for the
+// Segger-Guzzinati-Kohl DFT tables and "zhang" for the Zhang Dirac tables
+// with bound states); Edge.CrossSection evaluates one on an energy axis;
+// Cache memoises cross sections for concurrent use; Setup holds E0, alpha,
+// beta and the q integration; Element, Lookup and ExpandEdge read the
+// embedded element table; Locate finds installed table files.
 //
-// The package never opens files: h5io decodes GOSH files into *Table
-// values through the TableReader interface defined here.
+// It implements doc/algorithms.md sections 3.2 to 3.11 and appendix A
+// (kinematics, q integral, Kohl's convergence correction, hydrogenic GOS,
+// table interpolation, power-law tail, bound states, combined edges),
+// reproducing the reference's numbers. The package opens no files: h5io
+// decodes GOSH files (doc/formats.md 1) into Table values through the
+// Database interface.
 package gos

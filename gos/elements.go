@@ -26,7 +26,7 @@ import (
 var elementCSV string
 
 // Subshell is one core level of an element from the bundled element table
-// (ALGORITHMS.md 3.2): the table onset energy and the occupancy ratio
+// (doc/algorithms.md 3.2): the table onset energy and the occupancy ratio
 // (the (2j+1) share of a spin-orbit pair).
 type Subshell struct {
 	Element   string  // chemical symbol, e.g. "Fe"
@@ -140,7 +140,7 @@ func normalizeSymbol(s string) string {
 }
 
 // ExpandEdge turns the edge name a user types into the subshells the
-// combined edge sums, start subshell first (ALGORITHMS.md 3.10): "K" is
+// combined edge sums, start subshell first (doc/algorithms.md 3.10): "K" is
 // K1; a shell letter ("L", "M", "N", "O") is every subshell of that shell
 // from the highest number present in the element table down to 1; a
 // subshell name ("L3") is itself. The element table decides which

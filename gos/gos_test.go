@@ -13,7 +13,7 @@ func relClose(a, b, tol float64) bool {
 }
 
 func TestKinematicsCheckValues(t *testing.T) {
-	// Check values of ALGORITHMS.md 3.3.
+	// Check values of doc/algorithms.md 3.3.
 	k := NewKinematics(300e3)
 	if !relClose(k.Gamma, 1.5869513859861875, 1e-12) || !relClose(k.T, 154082.13256909203, 1e-12) {
 		t.Errorf("gamma = %.16g, T = %.16g", k.Gamma, k.T)
@@ -25,7 +25,7 @@ func TestKinematicsCheckValues(t *testing.T) {
 }
 
 func TestHydrogenicCheckValues(t *testing.T) {
-	// Check values of ALGORITHMS.md 3.5 (C K and Fe L, 300 kV, beta 20
+	// Check values of doc/algorithms.md 3.5 (C K and Fe L, 300 kV, beta 20
 	// mrad, q_steps 100), barn/eV, to 1e-6 relative.
 	for _, test := range []struct {
 		el, edge string
@@ -82,7 +82,7 @@ func TestConvergenceCorrection(t *testing.T) {
 }
 
 func TestElementTable(t *testing.T) {
-	// Values of ALGORITHMS.md 3.2.
+	// Values of doc/algorithms.md 3.2.
 	for _, test := range []struct {
 		el, sub string
 		onset   float64

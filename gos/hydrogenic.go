@@ -3,7 +3,7 @@ package gos
 import "math"
 
 // Onsets of the hydrogenic edges (Egerton's SIGMAK/SIGMAL tables, as in
-// ALGORITHMS.md 3.5); they are not taken from the element table.
+// doc/algorithms.md 3.5); they are not taken from the element table.
 var (
 	// hydrogenicK[Z-1] for Z = 1..22, eV.
 	hydrogenicK = []float64{13, 25, 55, 111, 188, 284, 402, 532, 685, 867, 1072, 1305, 1560, 1839,
@@ -32,7 +32,7 @@ func HydrogenicCovers(z int, edge string) bool {
 
 // HydrogenicKGOS returns the hydrogenic K-shell df/dE (1/eV, per atom, two
 // electrons) of element Z at energy loss e (eV) and Q = (q a0)^2, with
-// screening Zs = Z - 0.5 (ALGORITHMS.md 3.5, Egerton's SIGMAK).
+// screening Zs = Z - 0.5 (doc/algorithms.md 3.5, Egerton's SIGMAK).
 func HydrogenicKGOS(z int, e, Q float64) float64 {
 	R := Rydberg
 	zs := float64(z) - 0.5
@@ -57,7 +57,7 @@ func HydrogenicKGOS(z int, e, Q float64) float64 {
 
 // HydrogenicLGOS returns the hydrogenic L-shell df/dE (1/eV, per atom;
 // L2+L3 and L1 above its onset) of element Z (13..36) at energy loss e
-// (eV) and Q = (q a0)^2 (ALGORITHMS.md 3.5, Egerton's SIGMAL).
+// (eV) and Q = (q a0)^2 (doc/algorithms.md 3.5, Egerton's SIGMAL).
 func HydrogenicLGOS(z int, e, Q float64) float64 {
 	i := z - 13
 	el3, el1, u := hydrogenicL3[i], hydrogenicL1[i], hydrogenicU[i]

@@ -2,7 +2,7 @@ package gos
 
 import "math"
 
-// Physical constants of the reference implementation (ALGORITHMS.md
+// Physical constants of the reference implementation (doc/algorithms.md
 // appendix A). Use exactly these: they set the check values.
 const (
 	Rydberg      = 13.606        // eV
@@ -20,7 +20,7 @@ const restEnergy = ElectronMass * SpeedOfLight * SpeedOfLight / ElectronQ
 
 // Kinematics holds the relativistic factors of an incident beam of
 // acceleration voltage E0 (V): gamma = 1 + e E0/(m0 c^2) and
-// T = E0 (1 + gamma)/(2 gamma^2) (eV, = m0 v^2/2), ALGORITHMS.md 3.3.
+// T = E0 (1 + gamma)/(2 gamma^2) (eV, = m0 v^2/2), doc/algorithms.md 3.3.
 type Kinematics struct {
 	E0    float64 // V
 	Gamma float64
@@ -34,7 +34,7 @@ func NewKinematics(e0 float64) Kinematics {
 }
 
 // QLimits returns Qmin and Qmax of Q = (q a0)^2 for energy loss e (eV)
-// and total angle alpha+beta (rad), ALGORITHMS.md 3.3.
+// and total angle alpha+beta (rad), doc/algorithms.md 3.3.
 func (k Kinematics) QLimits(e, alphaPlusBeta float64) (qmin, qmax float64) {
 	R, T, g := Rydberg, k.T, k.Gamma
 	qmin = e*e/(4*R*T) + e*e*e/(8*g*g*g*R*T*T)
@@ -52,7 +52,7 @@ func (k Kinematics) Theta(q, qmin float64) float64 {
 // ConvergenceCorrection returns Kohl's (1985) convergence factor F for
 // scattering angle theta, convergence alpha and collection beta (rad):
 // the overlap area of the illumination disc and the aperture over the
-// disc area (ALGORITHMS.md 3.4, variant A).
+// disc area (doc/algorithms.md 3.4, variant A).
 func ConvergenceCorrection(theta, alpha, beta float64) float64 {
 	if alpha < 1e-6 {
 		return 1
@@ -68,7 +68,7 @@ func ConvergenceCorrection(theta, alpha, beta float64) float64 {
 }
 
 // DefaultQSteps is the number of log-spaced points of the q integral
-// (ALGORITHMS.md 3.3): the hydrogenic default; tabulated GOS always use it.
+// (doc/algorithms.md 3.3): the hydrogenic default; tabulated GOS always use it.
 const DefaultQSteps = 100
 
 // Integrand is a GOS df/dE (1/eV) as a function of energy loss e (eV) and
@@ -108,7 +108,7 @@ func (s Setup) qsteps() int {
 // DSigmaDE returns dsigma/dE in barn/eV at energy loss e (eV) for the GOS
 // f: the rectangle sum over QSteps points equally spaced in ln Q from
 // ln Qmin to ln Qmax, both end points with full weight, each weighted by
-// the convergence correction (ALGORITHMS.md 3.3):
+// the convergence correction (doc/algorithms.md 3.3):
 //
 //	dsigma/dE = 4 pi a0^2 (R/E)(R/T) du sum_j F(theta_j) GOS(E, Q_j) * 1e28.
 func (s Setup) DSigmaDE(k Kinematics, e float64, f Integrand) float64 {

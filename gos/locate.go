@@ -16,7 +16,7 @@ type SourceInfo struct {
 	Title string
 }
 
-// Sources lists the tabulated GOS databases eelsh5 reads (FORMATS.md 1.1).
+// Sources lists the tabulated GOS databases eelsh5 reads (doc/formats.md 1.1).
 var Sources = []SourceInfo{
 	{Name: "kohl", Kind: DFT, Files: []string{"Segger_Guzzinati_Kohl_1.5.0.gosh", "Segger_Guzzinati_Kohl_1.0.0.gos"},
 		DOI: "10.5281/zenodo.7645765", Title: "Segger, Guzzinati and Kohl DFT GOS (GOSH 1.5)"},

@@ -22,7 +22,7 @@ type Part struct {
 
 // Edge is the cross section of one element edge from one GOS source. A
 // combined edge ("L" = L3 + L2 + L1) sums its parts, each with its own
-// onset and occupancy (ALGORITHMS.md 3.10).
+// onset and occupancy (doc/algorithms.md 3.10).
 type Edge struct {
 	Element string
 	Edge    string // as requested: "K", "L", "L3", ...
@@ -71,7 +71,7 @@ type hydrogenicSource struct{}
 func (hydrogenicSource) Name() string { return "hydrogenic" }
 
 func (hydrogenicSource) Reference() string {
-	return "built-in hydrogenic K and L GOS (Egerton, SIGMAK/SIGMAL; ALGORITHMS.md 3.5)"
+	return "built-in hydrogenic K and L GOS (Egerton, SIGMAK/SIGMAL; doc/algorithms.md 3.5)"
 }
 
 func (hydrogenicSource) Edge(element, edge string, axis multispectrum.EnergyAxis, eshift float64) (*Edge, error) {
@@ -188,7 +188,7 @@ func (t *TableSource) tableFor(sub Subshell) (string, float64) {
 		}
 	}
 	// The reference multiplies every subshell, Dirac ones included, by
-	// the element table's occupancy ratio (ALGORITHMS.md 3.6).
+	// the element table's occupancy ratio (doc/algorithms.md 3.6).
 	return name, sub.Occupancy
 }
 
@@ -237,7 +237,7 @@ func (t *TableSource) Edge(element, edge string, axis multispectrum.EnergyAxis, 
 }
 
 // zhangSubshells applies the reference's Dirac rule for a combined shell
-// edge (ALGORITHMS.md 3.10): the start subshell is the highest-numbered
+// edge (doc/algorithms.md 3.10): the start subshell is the highest-numbered
 // table of that shell whose onset guess lies strictly inside
 // (offset, offset + n*disp); then every lower number down to 1.
 func (t *TableSource) zhangSubshells(sym, shell string, axis multispectrum.EnergyAxis) ([]Subshell, error) {

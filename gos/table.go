@@ -64,7 +64,7 @@ func (t *Table) boundStates() int {
 }
 
 // interpolate returns the GOS at absolute energy e (eV) and momentum q
-// (1/m) with the reference rule of ALGORITHMS.md 3.7, energies being
+// (1/m) with the reference rule of doc/algorithms.md 3.7, energies being
 // FreeEnergies + onset. Where the reference reads a transposed element for
 // q below the table (its Kohl-orientation quirk), this reads the correct
 // one, G[iE, 0].
@@ -92,7 +92,7 @@ func (t *Table) interpolate(e, q, onset float64) float64 {
 }
 
 // rowInterpolate is the 1-D linear interpolation in q of row i used for
-// bound states (ALGORITHMS.md 3.9): q at or below the first q gives the
+// bound states (doc/algorithms.md 3.9): q at or below the first q gives the
 // first value, beyond the table 0.
 func (t *Table) rowInterpolate(i int, q float64) float64 {
 	nq := len(t.Q)
@@ -118,7 +118,7 @@ func (t *Table) integrand(onset float64) Integrand {
 }
 
 // crossSection adds occupancy * dsigma/dE (barn/eV) of the table at the
-// energies (channel starts) to dst (ALGORITHMS.md 3.6-3.9): the continuum
+// energies (channel starts) to dst (doc/algorithms.md 3.6-3.9): the continuum
 // q integral for onset < E <= last table energy, the power law through
 // the last two table energies beyond, and for Dirac tables each bound
 // state as a Gaussian line (sigma = 2 channels) whose channel sum equals
@@ -221,7 +221,7 @@ type Database interface {
 }
 
 // dftTableName maps a subshell to its DFT table with the reference rule
-// (ALGORITHMS.md 3.6): index 1 keeps its name; an even index d maps to
+// (doc/algorithms.md 3.6): index 1 keeps its name; an even index d maps to
 // <shell>d(d+1); an odd index d > 1 to <shell>(d-1)d.
 func dftTableName(sub string) string {
 	shell := sub[:1]

@@ -49,7 +49,7 @@ func (m *memDB) Table(el, name string) (*Table, error) {
 	return t, nil
 }
 
-// analyticGOS is the smooth model of FORMATS.md 1.8:
+// analyticGOS is the smooth model of doc/formats.md 1.8:
 // g(q, E) = A exp(-max(E, 0)/E0) / (1 + (q/q0)^2)^2, q in 1/m, E free energy.
 type analyticGOS struct{ a, q0, e0 float64 }
 
@@ -77,7 +77,7 @@ func tableFrom(el, name string, g analyticGOS, nq, ne int, bound []float64) *Tab
 	return t
 }
 
-// independentDSigma evaluates the q integral of ALGORITHMS.md 3.3 for the
+// independentDSigma evaluates the q integral of doc/algorithms.md 3.3 for the
 // analytic GOS directly, written out separately from Setup.DSigmaDE.
 func independentDSigma(g analyticGOS, e, onset, e0, beta float64) float64 {
 	gamma := 1 + e0/(9.11e-31*2.998e8*2.998e8/1.602e-19)
@@ -124,7 +124,7 @@ func TestTableCrossSectionMatchesAnalytic(t *testing.T) {
 func TestPowerLawTailBeyondTable(t *testing.T) {
 	// Free energies end at 1000 eV (1284 eV absolute): beyond it the
 	// cross section is the power law through the last two table points
-	// (ALGORITHMS.md 3.8), which is continuous and decreasing.
+	// (doc/algorithms.md 3.8), which is continuous and decreasing.
 	g := analyticGOS{a: 0.01, q0: 5e10, e0: 200}
 	db := &memDB{kind: DFT, tables: map[string]*Table{"C/K1": tableFrom("C", "K1", g, 64, 60, nil)}}
 	axis := multispectrum.EnergyAxis{Offset: 1200, Dispersion: 1, Size: 300}
@@ -148,7 +148,7 @@ func TestPowerLawTailBeyondTable(t *testing.T) {
 func TestDiracBoundStates(t *testing.T) {
 	// Two bound states at -3 and -1.5 eV below a 284 eV onset become
 	// Gaussian lines whose channel sums equal their q integrals
-	// (ALGORITHMS.md 3.9), here computed from the analytic row.
+	// (doc/algorithms.md 3.9), here computed from the analytic row.
 	g := analyticGOS{a: 0.01, q0: 5e10, e0: 200}
 	tab := tableFrom("C", "K1", g, 200, 58, []float64{-3, -1.5})
 	db := &memDB{kind: Dirac, tables: map[string]*Table{"C/K1": tab}}

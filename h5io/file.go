@@ -177,7 +177,7 @@ type Instrument = multispectrum.Instrument
 
 // InitProcessingFile writes the root and /entry of a new processing file:
 // file identification attributes, the entry title and the instrument
-// group (FORMATS.md 3.4).
+// group (doc/formats.md 3.4).
 func (f *File) InitProcessingFile(title, creator string, inst Instrument, now time.Time) error {
 	rootH, err := f.openGroup("/")
 	if err != nil {
@@ -213,7 +213,7 @@ func (f *File) InitProcessingFile(title, creator string, inst Instrument, now ti
 }
 
 // WriteInstrument (re)writes /entry/instrument from inst: beam energy in
-// keV and semi-angles in mrad on disk, as FORMATS.md 3.4 asks; unknown
+// keV and semi-angles in mrad on disk, as doc/formats.md 3.4 asks; unknown
 // (NaN) values are left out.
 func (f *File) WriteInstrument(inst Instrument) error {
 	path := EntryPath + "/" + InstrumentName

@@ -13,7 +13,7 @@ import (
 	"github.com/eelsh5/eelsh5/gos"
 )
 
-// GOSH is an open GOSH file (FORMATS.md 1) decoded table by table into
+// GOSH is an open GOSH file (doc/formats.md 1) decoded table by table into
 // gos.Table values; it implements gos.Database. Tables are read on
 // demand, never the whole database.
 type GOSH struct {
@@ -199,7 +199,7 @@ func (g *GOSH) Table(element, name string) (*gos.Table, error) {
 }
 
 // ZhangDir is a directory of per-element Zhang GOS files in the layout
-// pyEELSMODEL used before May 2024 (FORMATS.md 1.7): <El>.hdf5 holding
+// pyEELSMODEL used before May 2024 (doc/formats.md 1.7): <El>.hdf5 holding
 // /<El>/<Edge>/data (n_E, n_q), free_energy (eV) and q (1/Å). It
 // implements gos.Database (Dirac kind) and converts q to 1/m.
 type ZhangDir struct {

@@ -69,7 +69,7 @@ func TestGOSHFixtures(t *testing.T) {
 	}
 }
 
-// analytic is the GOS model the fixtures were generated from (FORMATS.md 1.8).
+// analytic is the GOS model the fixtures were generated from (doc/formats.md 1.8).
 func analytic(a, q0, e0 float64) func(q, e float64) float64 {
 	return func(q, e float64) float64 {
 		x := q / q0
@@ -79,7 +79,7 @@ func analytic(a, q0, e0 float64) func(q, e float64) float64 {
 
 func TestGOSHCrossSectionIntegrates(t *testing.T) {
 	// The C K cross section from the DFT fixture must equal the q integral
-	// of ALGORITHMS.md 3.3 applied to the analytic model it was generated
+	// of doc/algorithms.md 3.3 applied to the analytic model it was generated
 	// from, up to the interpolation error of its coarse 64 x 60 grid:
 	// linear interpolation of exp(-E/200 eV) over a table step h errs by
 	// at most h^2/(8 * 200^2) relative, the q direction (steps of 16%)

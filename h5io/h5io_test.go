@@ -208,7 +208,7 @@ func TestStackMapRoundTripAndStepCommit(t *testing.T) {
 	}
 }
 
-// TestNXdataAttributes checks the NeXus conventions of FORMATS.md 3.1-3.3:
+// TestNXdataAttributes checks the NeXus conventions of doc/formats.md 3.1-3.3:
 // NX_class, signal, axes, interpretation and default as fixed-length
 // strings; <axis>_indices; full axis arrays with units and long names.
 func TestNXdataAttributes(t *testing.T) {
@@ -356,7 +356,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestChunkScan(t *testing.T) {
-	// Examples of FORMATS.md 2.3 (float32 spectra).
+	// Examples of doc/formats.md 2.3 (float32 spectra).
 	for _, test := range []struct{ ny, nx, ne, cy, cx int }{
 		{4, 5, 256, 4, 5}, {100, 100, 2048, 11, 11}, {256, 256, 1024, 15, 15}, {64, 64, 4096, 7, 7}, {1, 500, 2048, 1, 122},
 	} {

@@ -34,7 +34,7 @@ type HyperSpyFile struct {
 }
 
 // CreateHyperSpy creates path as a HyperSpy 3.1 file holding one EELS
-// signal (FORMATS.md 2.9): /Experiments/<title>/data with axis-k groups
+// signal (doc/formats.md 2.9): /Experiments/<title>/data with axis-k groups
 // (bool-enum navigate and is_binned), the metadata tree with the
 // microscope parameters in HyperSpy's units (keV, mrad), empty
 // original_metadata and learning_results. TEM/exposure is written too,

@@ -29,7 +29,7 @@ func (t DType) code() codeT {
 
 // ChunkScan returns the scan part (cy, cx) of the chunk shape of a cube
 // with ny x nx spectra of bytesPerSpectrum bytes: HyperSpy's rule
-// (FORMATS.md 2.3) with a target of 1e6 bytes per chunk, so that whole
+// (doc/formats.md 2.3) with a target of 1e6 bytes per chunk, so that whole
 // spectra sit in each chunk and HyperSpy's lazy loading stays efficient.
 func ChunkScan(ny, nx, bytesPerSpectrum int) (cy, cx int) {
 	k := int(1e6) / max(bytesPerSpectrum, 1)
@@ -253,7 +253,7 @@ func (w Writer) WriteTile(t *multispectrum.Tile) error {
 	return nil
 }
 
-// CreateCube creates a spectrum-image NXdata group at path (FORMATS.md
+// CreateCube creates a spectrum-image NXdata group at path (doc/formats.md
 // 3.3): the chunked signal dataset "data" (ny, nx, nE) and full axis
 // arrays y, x and energy_loss with units and long names. The returned
 // Dataset streams the signal; close it before committing the step.
@@ -312,7 +312,7 @@ func (f *File) OpenExtra(path, name string) (*Dataset, error) {
 }
 
 // StackSpec describes an NXdata group holding a stack of maps
-// (n, ny, nx), one map per component (FORMATS.md 3.3-3.4).
+// (n, ny, nx), one map per component (doc/formats.md 3.3-3.4).
 type StackSpec struct {
 	NY, NX   int
 	Names    []string // component names, len n
@@ -448,7 +448,7 @@ func (f *File) CreateMap(path string, spec MapSpec) (*Dataset, error) {
 
 // createNXdata creates an NXdata group with its signal, axes (and
 // <axis>_indices) and interpretation attributes, all fixed-length strings
-// as HyperSpy's NeXus reader needs (FORMATS.md 3.2).
+// as HyperSpy's NeXus reader needs (doc/formats.md 3.2).
 func (f *File) createNXdata(path, signal string, axes []string, interp, title string) (handle, error) {
 	parent := path[:strings.LastIndex(path, "/")]
 	if parent != "" {

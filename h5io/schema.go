@@ -1,6 +1,6 @@
 package h5io
 
-// Names of the eelsh5 processing-file layout (FORMATS.md 3.4). Every
+// Names of the eelsh5 processing-file layout (doc/formats.md 3.4). Every
 // group, dataset and attribute name that the layout fixes is here.
 const (
 	FileFormat        = "eelsh5"

@@ -17,7 +17,7 @@ type SignalOptions struct {
 }
 
 // OpenSignal reads an HDF5 file with EELS data from another program,
-// recognised by content: HyperSpy .hspy (FORMATS.md 2), pyEELSMODEL
+// recognised by content: HyperSpy .hspy (doc/formats.md 2), pyEELSMODEL
 // .hdf5 (6). Velox EMD and eelsh5 processing files are refused with the
 // reason. The returned signal reads its data from the file, which stays
 // open until close is called.
@@ -259,7 +259,7 @@ func (d *datasetRegions) ReadRegion(dst []float64, r multispectrum.Region) error
 	return nil
 }
 
-// pyeelsmodelSignal reads a pyEELSMODEL file (FORMATS.md 6): /Data and
+// pyeelsmodelSignal reads a pyEELSMODEL file (doc/formats.md 6): /Data and
 // the Energy_axis attributes (any numeric type); dimension 0 maps to the
 // scan rows (y), dimension 1 to the columns (x).
 func (f *File) pyeelsmodelSignal() (*formats.Signal, error) {

@@ -6,7 +6,7 @@ import (
 )
 
 // EnergyAxis is a uniform energy-loss axis: channel i is at
-// Offset + i*Dispersion eV (ALGORITHMS.md 1.2, first-channel convention).
+// Offset + i*Dispersion eV (doc/algorithms.md 1.2, first-channel convention).
 type EnergyAxis struct {
 	Offset     float64 // energy of channel 0, eV
 	Dispersion float64 // channel width, eV per channel
@@ -49,7 +49,7 @@ func (a EnergyAxis) Energies(dst []float64) []float64 {
 }
 
 // Index converts an energy to a channel index with the reference rule of
-// ALGORITHMS.md 1.3 (get_energy_index): 0 if E < Energy(0); Size (one past
+// doc/algorithms.md 1.3 (get_energy_index): 0 if E < Energy(0); Size (one past
 // the end) if E >= Energy(Size-1); otherwise the nearest channel, an exact
 // half-way value rounding down.
 func (a EnergyAxis) Index(e float64) int {

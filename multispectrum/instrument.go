@@ -3,7 +3,7 @@ package multispectrum
 import "math"
 
 // Instrument holds acquisition parameters in eelsh5's working units
-// (ALGORITHMS.md conventions). NaN means unknown.
+// (doc/algorithms.md conventions). NaN means unknown.
 type Instrument struct {
 	BeamEnergy  float64 // acceleration voltage E0, V (e.g. 300e3)
 	Convergence float64 // convergence semi-angle alpha, rad

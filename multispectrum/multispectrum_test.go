@@ -10,7 +10,7 @@ import (
 )
 
 func TestEnergyAxisIndex(t *testing.T) {
-	// Rules of ALGORITHMS.md 1.3 (get_energy_index) on the seed axis.
+	// Rules of doc/algorithms.md 1.3 (get_energy_index) on the seed axis.
 	a := EnergyAxis{Offset: 200, Dispersion: 0.5, Size: 2048}
 	for _, test := range []struct {
 		e    float64

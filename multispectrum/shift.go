@@ -43,7 +43,7 @@ func SampleLinear(v []float64, u float64) float64 {
 
 // ShiftLinear samples src at the fractional positions i+s (s in channels)
 // by linear interpolation and writes them to dst: a feature at channel
-// position p in src appears at p-s in dst (ALGORITHMS.md 7.5). src is
+// position p in src appears at p-s in dst (doc/algorithms.md 7.5). src is
 // taken as zero outside [0, n-1], with the zero one channel beyond each
 // end (the axis is extended with the spectrum's own dispersion, the
 // recommended fix of the reference's 1 eV extension). dst and src must

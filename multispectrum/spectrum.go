@@ -20,7 +20,7 @@ func (s *Spectrum) Crop(i0, i1 int) *Spectrum {
 }
 
 // Integrate returns the sum of the data over channels [i0, i1) (no
-// multiplication by the dispersion, ALGORITHMS.md 1.3).
+// multiplication by the dispersion, doc/algorithms.md 1.3).
 func (s *Spectrum) Integrate(i0, i1 int) float64 {
 	var sum float64
 	for _, v := range s.Data[i0:i1] {

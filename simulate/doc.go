@@ -1,13 +1,17 @@
-// Package simulate generates spectrum images with known truth: core-loss
-// and low-loss cubes of a scan whose elemental abundance maps, thickness
-// map and per-pixel energy shifts are given, following the reference
-// simulator (ALGORITHMS.md section 8): a Gaussian zero loss with Drude
-// plasmons and Poisson plural scattering as the low loss; a power-law
-// background convolved with each pixel's low loss; edges from any GOS
-// source convolved with it; Poisson noise; and shifts applied to both
-// cubes.
+// Package simulate generates spectrum images with known truth, following
+// the reference simulator (doc/algorithms.md section 8).
 //
-// Every pixel is computed from its own seeded random stream, so the
-// output depends on the seed only, not on the tiling or the number of
-// workers.
+// A Scenario describes the acquisition: abundance (edge amplitude) maps,
+// the t/lambda map, instrument, energy axis, zero loss, plasmons,
+// background, noise, shifts and the GOS source; SeedScenario is the
+// reference's four-element seed (8.6). New prepares a Simulator, whose
+// Tile method fills tiles of multispectrum.Process with the core loss, the
+// low loss and optionally the noise-free core loss: a Gaussian zero loss
+// with Drude plasmons and Poisson plural scattering (8.1), edges convolved
+// with each pixel's low loss (8.2), the reference's relabelled convolved
+// power-law background and Poisson noise (8.3), and per-pixel shifts
+// applied to both cubes (8.4).
+//
+// Every pixel draws from its own seeded random stream, so the output
+// depends on the seed only, not on the tiling or the number of workers.
 package simulate

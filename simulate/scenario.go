@@ -23,7 +23,7 @@ const (
 	// ReferenceShifts reproduces the reference's deterministic pattern
 	// trunc(amp sin(2 pi p/period)) channels, p the flat pixel index,
 	// amp = 0.005 (low-loss range in eV), period = pixels/20
-	// (ALGORITHMS.md 8.4).
+	// (doc/algorithms.md 8.4).
 	ReferenceShifts ShiftMode = "reference"
 )
 
@@ -32,7 +32,7 @@ type Scenario struct {
 	NY, NX   int
 	Elements []string // chemical symbols
 	Edges    []string // edge per element: K, L, M, ...
-	// Maps holds the edge amplitudes A (ALGORITHMS.md 3.11) per pixel,
+	// Maps holds the edge amplitudes A (doc/algorithms.md 3.11) per pixel,
 	// pixel-major (NY, NX, len(Elements)).
 	Maps *multispectrum.Array
 	// TLambda is the thickness t/lambda per pixel (NY, NX, 1).
@@ -59,7 +59,7 @@ type Scenario struct {
 	KeepExpected  bool // also produce the noise-free core loss
 }
 
-// SeedScenario returns the reference's seed scenario (ALGORITHMS.md 8,
+// SeedScenario returns the reference's seed scenario (doc/algorithms.md 8,
 // SEED_NOTEBOOK.md) on an n x n scan (n = 128 in the reference; other
 // sizes scale the regions): C = 1 everywhere; N = 2 on the 20x20 square
 // at (5,5) and 1 on the 20x30 rectangle at (90,90); O = 1 on the ring of

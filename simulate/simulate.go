@@ -63,7 +63,7 @@ func New(sc *Scenario) (*Simulator, error) {
 		s.sigmaT = append(s.sigmaT, conv.Transform(make([]complex128, conv.FFTLen()/2+1), sigma))
 	}
 
-	// Background ('convolved' method, ALGORITHMS.md 8.3): a power law on
+	// Background ('convolved' method, doc/algorithms.md 8.3): a power law on
 	// 2n channels from 100 eV, convolved with the pixel's low loss, then
 	// relabelled as starting at max(off - n disp/2, disp) and sampled on
 	// the core-loss axis.

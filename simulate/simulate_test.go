@@ -45,7 +45,7 @@ func uniform(n int, amps []float64, tl float64) *Scenario {
 
 func TestLowLossMatchesComponents(t *testing.T) {
 	// Noise free and unshifted, the low loss is exactly the zero-loss
-	// Gaussian plus the reference Plasmon component (ALGORITHMS.md 8.1),
+	// Gaussian plus the reference Plasmon component (doc/algorithms.md 8.1),
 	// times the low-loss scale.
 	sc := uniform(2, []float64{1, 0, 0, 0}, 0.7)
 	s, outs := run(t, sc, 2, 2, 1)
@@ -77,7 +77,7 @@ func TestLowLossMatchesComponents(t *testing.T) {
 
 func TestBackgroundAndEdgeShapes(t *testing.T) {
 	// Thin sample, no edges: the background is A_bg ((E + 99.5)/299.5)^-3
-	// (the relabelled power law, ALGORITHMS.md 8.3) blurred only by the
+	// (the relabelled power law, doc/algorithms.md 8.3) blurred only by the
 	// 1 eV zero loss, so within 1e-3 of it.
 	sc := uniform(1, []float64{0, 0, 0, 0}, 1e-6)
 	sc.AddPoisson = false
@@ -214,7 +214,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestSeedGeometry(t *testing.T) {
-	// The seed masks of ALGORITHMS.md 8 on 128 x 128.
+	// The seed masks of doc/algorithms.md 8 on 128 x 128.
 	maps, tl := SeedMaps(128)
 	count := map[SeedRegion]int{}
 	for iy := 0; iy < 128; iy++ {

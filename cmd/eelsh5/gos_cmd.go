@@ -93,7 +93,7 @@ type xsecCmd struct {
 func (c *xsecCmd) Help() string {
 	return `Computes the differential cross section dsigma/dE (barn/eV per atom, 1 barn = 1e-28 m^2) of
 one edge at the channel start energies of --range, with the q integration, convergence
-correction and units of ALGORITHMS.md 3.3-3.11. Prints CSV (comment lines first, then the
+correction and units of doc/algorithms.md 3.3-3.11. Prints CSV (comment lines first, then the
 header energy_eV,barn_per_eV) or, with -o FILE.png, plots it.`
 }
 

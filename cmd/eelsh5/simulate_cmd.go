@@ -50,7 +50,7 @@ type simulateCmd struct {
 
 func (c *simulateCmd) Help() string {
 	return `Simulates a core-loss and a low-loss spectrum image with known truth, the reference
-simulator of ALGORITHMS.md section 8. The defaults are the seed scenario: a 128x128 scan of
+simulator of doc/algorithms.md section 8. The defaults are the seed scenario: a 128x128 scan of
 C, N, O (K edges) and Fe (L edge) with the regions of the seed notebook, t/lambda from the
 composition, 300 kV, beta 20 mrad, 2048 channels of 0.5 eV from 200 eV, zero loss FWHM 1 eV,
 22 eV plasmons, an E^-3 background, Poisson noise and per-pixel shifts of up to 5 channels.
@@ -245,7 +245,7 @@ func writeSimulation(g *Globals, f *h5io.File, sc *simulate.Scenario, sim *simul
 	if err := f.SetNXClass(truth, "NXcollection"); err != nil {
 		return err
 	}
-	if err := f.WriteStackArray(truth+"/maps", sc.Maps, "edge amplitude A (ALGORITHMS.md 3.11)"); err != nil {
+	if err := f.WriteStackArray(truth+"/maps", sc.Maps, "edge amplitude A (doc/algorithms.md 3.11)"); err != nil {
 		return err
 	}
 	if err := f.WriteStringList(truth+"/element_names", sc.Elements); err != nil {

@@ -1,11 +1,3 @@
-// Package dm reads Gatan Digital Micrograph DM3 and DM4 files (FORMATS.md
-// section 4): the tag tree, the image list, calibrations and pixel data.
-// Structural integers are big-endian; payloads follow the header's byte
-// order. Pixel arrays are not loaded: their offsets are recorded and
-// read on demand, so large spectrum images stream. Every count and size
-// in the file is checked against the bytes that remain before it is
-// trusted, so a damaged or hostile file cannot make the reader allocate
-// without bound or panic.
 package dm
 
 import (

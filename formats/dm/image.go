@@ -13,7 +13,7 @@ import (
 type Image struct {
 	Index     int
 	Name      string
-	DataType  int   // ImageData.DataType (FORMATS.md 4.7)
+	DataType  int   // ImageData.DataType (doc/formats.md 4.7)
 	Dims      []int // fastest first, as stored
 	Calib     []Calibration
 	Tags      *Group // ImageTags (may be nil)
@@ -194,7 +194,7 @@ func (im *Image) isSpectrumImage() bool {
 	return im.Tags != nil && im.Tags.Lookup("spim") != nil
 }
 
-// Signal finds the EELS data of the file and describes it (FORMATS.md
+// Signal finds the EELS data of the file and describes it (doc/formats.md
 // 4.6-4.8). index selects an image explicitly (-1: the EELS image).
 // Images without spectrum tags, image stacks, non-EELS signals (CL, EDS)
 // and thumbnails are refused with the reason.

@@ -1,7 +1,3 @@
-// Package msa reads and writes EMSA/MSA text spectra (FORMATS.md section
-// 5): header keywords with optional unit suffixes, Y and XY data, the
-// energy axis from OFFSET and XPERCHAN (never from the x column), and the
-// number of values actually present (NPOINTS may disagree).
 package msa
 
 import (
@@ -250,7 +246,7 @@ type Header struct {
 	Comment     string
 }
 
-// Write writes one spectrum in the recipe of FORMATS.md 5.4 (CRLF line
+// Write writes one spectrum in the recipe of doc/formats.md 5.4 (CRLF line
 // ends, header keywords padded to 12 characters, one value per line).
 func Write(w io.Writer, axis multispectrum.EnergyAxis, values []float64, h Header) error {
 	bw := bufio.NewWriter(w)

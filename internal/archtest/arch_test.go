@@ -1,5 +1,3 @@
-// Package archtest guards the dependency rules of eelsh5 (STYLE.md 4):
-// only h5io touches cgo and libhdf5; everything else is pure Go.
 package archtest
 
 import (

@@ -1,6 +1,3 @@
-// Package fft provides the real FFT eelsh5 uses for low-loss
-// convolution: a transform object of fixed power-of-two length with
-// precomputed twiddles, owned by one worker and allocation free.
 package fft
 
 import (

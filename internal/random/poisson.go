@@ -1,4 +1,3 @@
-// Package random holds the random variates eelsh5 needs.
 package random
 
 import (
