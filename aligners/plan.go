@@ -34,7 +34,7 @@ type Plan struct {
 // were measured on (the low loss).
 func NewPlan(shifts []float64, status []Status, axis multispectrum.EnergyAxis, integer bool) (*Plan, error) {
 	if len(shifts) != len(status) || len(shifts) == 0 {
-		panic("aligners: shifts and status lengths differ")
+		return nil, fmt.Errorf("aligners: %d shifts and %d status values", len(shifts), len(status))
 	}
 	var good []float64
 	for p, v := range shifts {

@@ -88,8 +88,8 @@ func TestAlignCommand(t *testing.T) {
 		{[]string{"--range", "5:x"}, 2, "LO:HI"},
 		{[]string{"--range", "2000:3000"}, 2, "does not overlap"},
 		{[]string{"--range", "500:600", "--step", "y"}, 1, "no pixel has a usable zero-loss peak"},
-		{[]string{"--reference", "99,0", "--method", "xcorr", "--step", "z"}, 2, "inside"},
-		{[]string{"--step", "a/b"}, 1, "bad step name"},
+		{[]string{"--reference", "99,0", "--method", "xcorr", "--step", "z"}, 2, "outside the 16x16 scan"},
+		{[]string{"--step", "a/b"}, 2, "plain name"},
 	} {
 		_, errs, code := eelsh5(t, append([]string{"align", path, "-q"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.want) {

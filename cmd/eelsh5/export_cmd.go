@@ -13,6 +13,7 @@ import (
 	"github.com/eelsh5/eelsh5/formats/msa"
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
 )
 
 type exportCmd struct {
@@ -21,7 +22,7 @@ type exportCmd struct {
 	Output    string `short:"o" required:"" type:"path" help:"File to write."`
 	Format    string `required:"" enum:"hspy,msa,csv" help:"hspy (a cube or spectrum for HyperSpy), msa (one spectrum) or csv (one spectrum, or a map stack as a table)."`
 	Dataset   string `help:"Cube (coreloss, lowloss, model) or map stack (coefficients, elements, composition, crlb) of the step; default: coreloss, else model."`
-	Pixel     string `placeholder:"Y,X" help:"For msa/csv spectra: this pixel instead of the mean over the scan."`
+	Pixel     *pixel `placeholder:"Y,X" help:"For msa/csv spectra: this pixel instead of the mean over the scan."`
 	Overwrite bool   `help:"Replace the output if it exists."`
 }
 
@@ -51,7 +52,14 @@ func (c *exportCmd) Run(g *Globals) error {
 	if ds == "" {
 		ds = h5io.CoreLossName
 		if !f.Exists(base + "/" + ds) {
-			ds = "model"
+			fs, err := f.OpenFitStep(base)
+			if err != nil {
+				return fmt.Errorf("%s: %s has no core loss; name a dataset with --dataset (%w)", c.File, base, err)
+			}
+			if !fs.Has(quant.StreamModel) {
+				return fmt.Errorf("%s: the fit step %s has no model cube (written without it); name a dataset with --dataset", c.File, base)
+			}
+			ds = h5io.StreamGroup(quant.StreamModel)
 		}
 	}
 	path := base + "/" + ds
@@ -82,7 +90,7 @@ func (c *exportCmd) Run(g *Globals) error {
 		inst, _ := f.ReadInstrument()
 		switch c.Format {
 		case "hspy":
-			if c.Pixel != "" {
+			if c.Pixel != nil {
 				return usageError{fmt.Errorf("--pixel is for msa and csv spectra")}
 			}
 			if err := exportHyperSpy(g, prog, d, info, inst, c.File, ds, tmp); err != nil {
@@ -121,11 +129,11 @@ func (c *exportCmd) Run(g *Globals) error {
 // (streamed).
 func (c *exportCmd) spectrum(d *h5io.Dataset, info h5io.CubeInfo) ([]float64, string, error) {
 	n := info.Axis.Size
-	if c.Pixel != "" {
-		y, x, err := parsePixel(c.Pixel, info.NY, info.NX)
-		if err != nil {
-			return nil, "", usageError{fmt.Errorf("--pixel %q: want Y,X inside the %dx%d scan", c.Pixel, info.NY, info.NX)}
+	if c.Pixel != nil {
+		if err := c.Pixel.inside("--pixel", info.NY, info.NX); err != nil {
+			return nil, "", err
 		}
+		y, x := c.Pixel.Y, c.Pixel.X
 		s := make([]float64, n)
 		if _, err := d.ReadRegion(s, multispectrum.Region{Y0: y, X0: x, NY: 1, NX: 1}); err != nil {
 			return nil, "", err

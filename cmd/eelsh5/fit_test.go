@@ -85,7 +85,7 @@ func TestFitCommand(t *testing.T) {
 		{[]string{"--step", "x"}, 2, "give a model"},
 		{[]string{"--step", "x", "--model", model, "--elements", "C", "--edges", "K"}, 2, "either"},
 		{[]string{"--step", "x", "--elements", "C,N", "--edges", "K"}, 2, "entries"},
-		{[]string{"--step", "x", "--elements", "Xx", "--edges", "K"}, 1, "unknown element"},
+		{[]string{"--step", "x", "--elements", "Xx", "--edges", "K"}, 2, "unknown element"},
 		{[]string{"--step", "x", "--model", model, "--window", "5000:6000"}, 2, "outside the axis"},
 		{[]string{"--step", "x", "--model", model, "--E0", "300"}, 2, "volts"},
 		{[]string{"--step", "x", "--model", model, "--input", "nothere"}, 1, "no step"},

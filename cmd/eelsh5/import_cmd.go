@@ -21,7 +21,7 @@ type importCmd struct {
 	LowImage  int     `name:"lowloss-image" default:"-1" help:"DM image index of the low loss."`
 	Signal    string  `help:"HyperSpy signal title of the core loss (default: the first EELS signal)."`
 	LowSignal string  `name:"lowloss-signal" help:"HyperSpy signal title of the low loss."`
-	Energy    string  `placeholder:"OFFSET:DISPERSION" help:"Energy calibration in eV for uncalibrated data."`
+	Energy    *pair   `placeholder:"OFFSET:DISPERSION" help:"Energy calibration in eV for uncalibrated data."`
 	E0        float64 `name:"E0" help:"Acceleration voltage in volts, when the file does not say (or to override it)."`
 	Alpha     float64 `default:"-1" help:"Convergence semi-angle in radians (override)."`
 	Beta      float64 `help:"Collection semi-angle in radians (override)."`
@@ -86,12 +86,11 @@ func (c *importCmd) Run(g *Globals) error {
 		return usageError{fmt.Errorf("--gzip %d: must be 0..9", c.Gzip)}
 	}
 	var energy *multispectrum.EnergyAxis
-	if c.Energy != "" {
-		off, disp, err := parseLoHi(c.Energy, "--energy")
-		if err != nil || !(disp > 0) {
-			return usageError{fmt.Errorf("--energy %q: want OFFSET:DISPERSION in eV, dispersion > 0", c.Energy)}
+	if c.Energy != nil {
+		if !(c.Energy.B > 0) {
+			return usageError{fmt.Errorf("--energy %s: want OFFSET:DISPERSION in eV, dispersion > 0", c.Energy)}
 		}
-		energy = &multispectrum.EnergyAxis{Offset: off, Dispersion: disp}
+		energy = &multispectrum.EnergyAxis{Offset: c.Energy.A, Dispersion: c.Energy.B}
 	}
 	core, closeCore, err := openSignal(c.Source, c.Image, c.Signal, energy)
 	if err != nil {

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+	"sort"
 	"time"
 
 	"github.com/eelsh5/eelsh5/h5io"
-	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
 )
 
 type quantCmd struct {
@@ -17,19 +16,21 @@ type quantCmd struct {
 	Align   string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
 	Realign bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
 	Step    string   `default:"quant" help:"Name of the step to write."`
-	Region  []string `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
+	Region  []region `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
 	Plots   string   `type:"path" help:"Directory to write the figures into."`
 	NoModel bool     `name:"no-model-cube" help:"Do not write the fitted model cube."`
 	Resume  bool     `help:"Continue an interrupted run of this step (same options) from its last checkpoint."`
 	checkpointFlag
 	Overwrite bool `help:"Replace an existing step of the same name (only once the new one is complete)."`
 	modelFlags
+
+	opts quant.Options
 }
 
 func (c *quantCmd) Help() string {
 	return `Elemental quantification: aligns the spectra on the zero loss (fast by default), fits a
 linear background (--background-terms, default 4) plus the edges of --elements/--edges
-convolved with each pixel's low loss, and writes a quant step (FORMATS.md 3.4) with the
+convolved with each pixel's low loss, and writes a quant step (doc/processing-file.md) with the
 fit outputs, elemental maps (areal density in atoms/nm^2 when a low loss gives the
 incident intensity, else edge amplitudes), relative composition maps (at.%) with
 uncertainties propagated from the full covariance, and a summary (mean composition +-
@@ -39,25 +40,24 @@ file's instrument metadata unless given. Fit window: 100 eV below the lowest ons
 500 eV above the highest, within the axis (--window overrides).`
 }
 
-func parseRegion(s string) (namedRegion, error) {
-	name, spec, ok := strings.Cut(s, "=")
-	ys, xs, ok2 := strings.Cut(spec, ",")
-	bad := usageError{fmt.Errorf("--region %q: want NAME=Y0:Y1,X0:X1", s)}
-	if !ok || !ok2 || name == "" {
-		return namedRegion{}, bad
+// Validate checks the flags before any file is opened.
+func (c *quantCmd) Validate() error {
+	if err := validStep(c.Step); err != nil {
+		return err
 	}
-	parse := func(r string) (int, int, bool) {
-		a, b, ok := strings.Cut(r, ":")
-		lo, err1 := strconv.Atoi(a)
-		hi, err2 := strconv.Atoi(b)
-		return lo, hi, ok && err1 == nil && err2 == nil && lo >= 0 && hi > lo
+	if c.Model == "" && len(trimList(c.Elements)) == 0 {
+		return fmt.Errorf("give --elements and --edges (or --model)")
 	}
-	y0, y1, ok3 := parse(ys)
-	x0, x1, ok4 := parse(xs)
-	if !ok3 || !ok4 {
-		return namedRegion{}, bad
+	var err error
+	if c.opts, err = c.modelFlags.validate(); err != nil {
+		return err
 	}
-	return namedRegion{Name: name, Region: multispectrum.Region{Y0: y0, X0: x0, NY: y1 - y0, NX: x1 - x0}}, nil
+	c.opts.NoModelCube = c.NoModel
+	c.opts.Regions = nil
+	for _, r := range c.Region {
+		c.opts.Regions = append(c.opts.Regions, quant.NamedRegion(r))
+	}
+	return nil
 }
 
 func (c *quantCmd) Run(g *Globals) error {
@@ -66,50 +66,67 @@ func (c *quantCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	printSummary(g.stdout, res.summary)
-	prog.summary(res.spectra)
+	printSummary(g.stdout, res.Summary)
+	prog.summary(res.Spectra)
 	return nil
 }
 
-// quantFile runs alignment (when asked and needed), the fit with
-// elemental maps, and the figures.
-func quantFile(g *Globals, prog *progress, c *quantCmd) (*fitResult, error) {
-	var regions []namedRegion
-	for _, r := range c.Region {
-		nr, err := parseRegion(r)
-		if err != nil {
-			return nil, err
-		}
-		regions = append(regions, nr)
-	}
-	if c.Model == "" && c.Elements == "" {
-		return nil, usageError{fmt.Errorf("give --elements and --edges (or --model)")}
+// quantFile runs the alignment (when asked and needed), the
+// quantification and the figures. Everything is checked before the
+// first write: the alignment's options and the fit's plan on the raw
+// cubes, then the plan again on the aligned ones.
+func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
+	if err := c.Validate(); err != nil {
+		return nil, usageError{err}
 	}
 	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	opts := c.opts
+	opts.Workers, opts.CheckpointEvery, opts.Progress = g.workers(), c.CheckpointEvery, prog.update
 	input := ""
-	haveAlign := f.Exists(h5io.EntryPath + "/" + h5io.StepAlignment)
+	var align *alignJob
 	switch {
 	case c.Align == "none":
 		input = "raw"
 	case !f.Exists(h5io.LowLossPath):
 		prog.message("eelsh5 quant: no low loss: fitting the core loss without alignment or plural-scattering convolution")
 		input = "raw"
-		c.NoLowLoss = true
-	case haveAlign && !c.Realign:
+		opts.NoLowLoss = true
+	case f.Exists(h5io.EntryPath+"/"+h5io.StepAlignment) && !c.Realign:
 		prog.message("eelsh5 quant: using the existing /entry/alignment (--realign to redo it)")
 	default:
-		a := &alignCmd{Method: c.Align, Peak: "gaussian", On: "lowloss", Window: 3, Reference: "0,0", Step: h5io.StepAlignment, Overwrite: c.Realign}
-		if _, err := alignFile(g, prog, f, c.File, sum, a); err != nil {
+		a := &alignCmd{Method: c.Align, Peak: "gaussian", On: "lowloss", Window: 3, Step: h5io.StepAlignment, Overwrite: c.Realign}
+		if align, err = prepareAlign(f, c.File, a); err != nil {
 			return nil, err
 		}
+		defer align.close()
+		// Check the fit on the raw cubes before the alignment writes.
+		j, err := prepareFit(f, c.File, "quant", "raw", &c.modelFlags, opts)
+		if err != nil {
+			return nil, err
+		}
+		j.close()
 	}
-	res, err := fitFile(g, prog, f, c.File, sum, fitConfig{command: "quant", input: input, step: c.Step, overwrite: c.Overwrite,
-		noModel: c.NoModel, flags: &c.modelFlags, quant: true, regions: regions, resume: c.Resume, every: c.CheckpointEvery,
-		extra: map[string]any{"align": c.Align, "regions": c.Region}})
+	if align != nil {
+		if _, err := align.run(g, prog, sum); err != nil {
+			return nil, err
+		}
+		align.close()
+	}
+	j, err := prepareFit(f, c.File, "quant", input, &c.modelFlags, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer j.close()
+	var regions []string
+	for _, r := range c.Region {
+		regions = append(regions, r.String())
+	}
+	res, err := j.run(g, prog, sum, fitRun{step: c.Step, overwrite: c.Overwrite, resume: c.Resume,
+		extra: map[string]any{"align": c.Align, "regions": regions}})
 	if err != nil {
 		return nil, err
 	}
@@ -204,14 +221,83 @@ func (c *demoCmd) Run(g *Globals) error {
 		return err
 	}
 	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
-		modelFlags: modelFlags{Elements: "C,N,O,Fe", Edges: "K,K,K,L", BgTerms: c.BgTerms, Alpha: -1, Method: c.Method, gosFlags: c.gosFlags}}
+		modelFlags: modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: c.BgTerms, Method: c.Method, gosFlags: c.gosFlags}}
 	prog := newProgress(g, "eelsh5 quant")
 	res, err := quantFile(g, prog, q)
 	if err != nil {
 		return err
 	}
-	printSummary(g.stdout, res.summary)
-	prog.summary(res.spectra)
+	printSummary(g.stdout, res.Summary)
+	prog.summary(res.Spectra)
 	fmt.Fprintf(g.stdout, "\nprocessing file: %s (browse it with 'eelsh5 view %s'; also opens in h5web, silx or HyperSpy)\nfigures:         %s\n", file, file, figs)
 	return nil
+}
+
+// printSummary writes the summary as a table.
+func printSummary(w interface{ Write([]byte) (int, error) }, s *quant.Summary) {
+	fmt.Fprintf(w, "%-32s %7s", "region", "pixels")
+	for _, e := range s.Elements {
+		fmt.Fprintf(w, " %16s", e+" at.%")
+	}
+	fmt.Fprintln(w)
+	for _, r := range s.Regions {
+		fmt.Fprintf(w, "%-32s %7d", r.Name, r.Pixels)
+		for _, e := range s.Elements {
+			st := r.Composition[e]
+			fmt.Fprintf(w, " %8.2f +- %5.2f", st.Mean, st.MeanSD)
+		}
+		fmt.Fprintln(w)
+	}
+	var ratios []string
+	for _, r := range s.Regions {
+		for k := range r.Ratios {
+			ratios = append(ratios, k)
+		}
+		break
+	}
+	if len(s.Regions) > 1 {
+		for _, r := range s.Regions[1:] {
+			if r.Ratios != nil {
+				for k := range r.Ratios {
+					if !contains(ratios, k) {
+						ratios = append(ratios, k)
+					}
+				}
+			}
+		}
+	}
+	if len(ratios) == 0 {
+		return
+	}
+	sort.Strings(ratios)
+	fmt.Fprintf(w, "\nrecovered edge-amplitude ratios against the simulation's truth: ratio of the region's mean amplitudes\n(its bias), mean and standard deviation of the per-pixel ratios, and the rms of their propagated uncertainties:\n")
+	fmt.Fprintf(w, "%-32s %-8s %8s %10s %8s %10s %10s %10s\n", "region", "ratio", "truth", "ratio(mean)", "bias %", "mean", "std", "propagated")
+	for _, r := range s.Regions {
+		if r.Ratios == nil {
+			continue
+		}
+		for _, k := range ratios {
+			st, ok := r.Ratios[k]
+			if !ok {
+				continue
+			}
+			bias := "-"
+			if st.Bias != nil {
+				bias = fmt.Sprintf("%+.2f", *st.Bias)
+			}
+			if st.Truth == 0 {
+				continue // absent element: its map is noise about zero
+			}
+			fmt.Fprintf(w, "%-32s %-8s %8.4g %10.4g %8s %10.4g %10.4g %10.4g\n", r.Name, k, st.Truth, st.RatioOfMean, bias, st.PerPixel.Mean, st.PerPixel.Std, st.PerPixel.MeanSD)
+		}
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
 }

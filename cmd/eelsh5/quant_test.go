@@ -9,85 +9,8 @@ import (
 	"testing"
 
 	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/quant"
 )
-
-// quantRatios runs quant on path and returns the summary.
-func quantRatios(t *testing.T, path string, args ...string) *quantSummary {
-	t.Helper()
-	out, errs, code := eelsh5(t, append([]string{"quant", path, "-q", "--elements", "C,N,O,Fe", "--edges", "K,K,K,L"}, args...)...)
-	if code != 0 {
-		t.Fatalf("quant %v: exit %d: %s", args, code, errs)
-	}
-	t.Logf("quant %v:\n%s", args, out)
-	f, err := h5io.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	step := "quant"
-	for i, a := range args {
-		if a == "--step" {
-			step = args[i+1]
-		}
-	}
-	var s quantSummary
-	if err := f.ReadNote("/entry/"+step+"/summary", &s); err != nil {
-		t.Fatal(err)
-	}
-	return &s
-}
-
-// TestQuantSeedScenario quantifies the seed simulation (128 x 128,
-// ALGORITHMS.md 8) and reports the recovered N/C, O/C and Fe/C ratios in
-// every region against the truth (issue 7). With the reference's 4-term
-// background the ratios are biased by 3-8%: the simulator's background
-// is a power law of E + 99.5 eV (relabelled, ALGORITHMS.md 8.3), which
-// four power laws of E/205 eV cannot follow; noise-free data show the
-// same bias, and Poisson ML does not remove it. With 6 terms the bias of
-// the ratio of mean amplitudes is below 2% in every region, and the
-// pixel-to-pixel spread of each ratio equals its propagated uncertainty
-// within 15%.
-func TestQuantSeedScenario(t *testing.T) {
-	if raceEnabled || testing.Short() {
-		t.Skip("the full seed scenario is too slow under the race detector")
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "seed.nxs")
-	if _, errs, code := eelsh5(t, "simulate", path, "-q"); code != 0 {
-		t.Fatal(errs)
-	}
-	four := quantRatios(t, path, "--step", "quant4")
-	six := quantRatios(t, path, "--step", "quant6", "--background-terms", "6")
-	worst4 := 0.0
-	for _, r := range four.Regions {
-		for _, st := range r.Ratios {
-			if st.Bias != nil {
-				worst4 = math.Max(worst4, math.Abs(*st.Bias))
-			}
-		}
-	}
-	if worst4 < 2 {
-		t.Errorf("4-term background: worst bias %.2f%%; the documented mismatch has gone?", worst4)
-	}
-	regions := 0
-	for _, r := range six.Regions {
-		for name, st := range r.Ratios {
-			if st.Truth == 0 {
-				continue
-			}
-			regions++
-			if math.Abs(*st.Bias) > 2 {
-				t.Errorf("%s %s: bias %.2f%% with 6 background terms", r.Name, name, *st.Bias)
-			}
-			if q := st.PerPixel.Std / st.PerPixel.MeanSD; math.Abs(q-1) > 0.15 {
-				t.Errorf("%s %s: spread %.4g vs propagated %.4g", r.Name, name, st.PerPixel.Std, st.PerPixel.MeanSD)
-			}
-		}
-	}
-	if regions != 5 {
-		t.Errorf("%d region ratios with a non-zero truth, want 5 (N square, N rectangle, ring O and Fe, disc Fe)", regions)
-	}
-}
 
 func TestQuantCommand(t *testing.T) {
 	dir := t.TempDir()
@@ -119,7 +42,7 @@ func TestQuantCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	units, _ := f.AttrString("/entry/quant/elements/elements", "units")
-	var s quantSummary
+	var s quant.Summary
 	f.ReadNote("/entry/quant/summary", &s)
 	f.Close()
 	if units != "atoms/nm^2" || len(names) != 4 || names[0] != "C K" {
@@ -150,7 +73,7 @@ func TestQuantCommand(t *testing.T) {
 		{[]string{"--elements", "C"}, 2, "entries"},
 		{[]string{}, 2, "--elements"},
 		{[]string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--region", "bad"}, 2, "NAME=Y0:Y1,X0:X1"},
-		{[]string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--region", "r=0:99,0:4", "--step", "q2"}, 1, "outside"},
+		{[]string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--region", "r=0:99,0:4", "--step", "q2"}, 2, "outside"},
 		{[]string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L"}, 1, "--overwrite"},
 	} {
 		_, errs, code := eelsh5(t, append([]string{"quant", path, "-q"}, c.args...)...)

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -179,45 +180,33 @@ func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
 }
 
 // readFit describes the fit step at path, or returns nil when the step is
-// not a fit of a cube of the file.
+// not a fit (h5io.ErrNotFitStep); a fit step that cannot be read is an
+// error, reported by the caller.
 func (v *viewer) readFit(step string) (*viewFit, error) {
-	if !v.f.Exists(step + "/parameters/data") {
+	fs, err := v.f.OpenFitStep(step)
+	if errors.Is(err, h5io.ErrNotFitStep) {
 		return nil, nil
 	}
-	txt, err := v.f.ReadStrings(step + "/parameters/data")
-	if err != nil || len(txt) != 1 {
-		return nil, nil
+	if err != nil {
+		return nil, err
 	}
-	var p struct {
-		Input     json.RawMessage  `json:"input"`
-		ModelFile *quant.ModelFile `json:"model_file"`
-		Method    string           `json:"method"`
-		LowLoss   bool             `json:"lowloss"`
-	}
-	if err := json.Unmarshal([]byte(txt[0]), &p); err != nil || p.ModelFile == nil {
-		return nil, nil
-	}
-	var input string
-	if json.Unmarshal(p.Input, &input) != nil {
-		return nil, nil
-	}
-	cube := input + "/" + h5io.CoreLossName
+	cube := fs.CoreLoss
 	if s, ok := v.byPath[cube]; !ok || s.Kind != "cube" {
 		return nil, fmt.Errorf("its input %s is not a spectrum image of the file", cube)
 	}
-	fit := &viewFit{Step: step, Cube: cube, Method: p.Method, modelFile: p.ModelFile}
-	if s, ok := v.byPath[step+"/model"]; ok && s.Kind == "cube" && s.Shape[2] == v.byPath[cube].Shape[2] {
+	fit := &viewFit{Step: step, Cube: cube, Method: fs.Method, modelFile: fs.ModelFile}
+	if s, ok := v.byPath[fs.GroupPath(quant.StreamModel)]; ok && s.Kind == "cube" && s.Shape[2] == v.byPath[cube].Shape[2] {
 		fit.Model = s.Path
 	}
-	if p.LowLoss {
-		fit.low = input + "/" + h5io.LowLossName
+	if fs.LowLoss != "" {
+		fit.low = fs.LowLoss
 		if s, ok := v.byPath[fit.low]; !ok || s.Kind != "cube" {
 			return nil, fmt.Errorf("its low loss %s is missing", fit.low)
 		}
 	}
-	if s, ok := v.byPath[step+"/coefficients"]; ok && s.Kind == "stack" {
-		fit.coef = s.Path + "/" + s.Signal
-		for _, name := range s.Names {
+	if s, ok := v.byPath[fs.GroupPath(quant.StreamCoefficients)]; ok && s.Kind == "stack" {
+		fit.coef = fs.DatasetPath(quant.StreamCoefficients)
+		for _, name := range fs.Names {
 			g := name
 			if i := strings.LastIndex(name, "."); i > 0 {
 				g = name[:i]
@@ -230,7 +219,7 @@ func (v *viewer) readFit(step string) (*viewFit, error) {
 			fit.groups = append(fit.groups, k)
 		}
 		if len(fit.groups) != s.Shape[0] {
-			fit.coef, fit.Components, fit.groups = "", nil, nil
+			return nil, fmt.Errorf("it has %d parameter names for %d coefficient maps", len(fit.groups), s.Shape[0])
 		}
 	}
 	if fit.Model == "" && fit.coef == "" {

@@ -1,0 +1,665 @@
+package quant
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/eelsh5/eelsh5/components"
+	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/gos"
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+// Methods are the fit methods of Options.Method: ols, wls and nnls solve
+// the linear model per pixel (doc/algorithms.md 6.2), lsq
+// (Levenberg-Marquardt) and poisson (maximum likelihood) fit models with
+// non-linear parameters (6.6, 6.7).
+var Methods = []string{"ols", "wls", "nnls", "lsq", "poisson"}
+
+// DefaultBackgroundTerms is the number of power laws of the linear
+// background of a model built from elements and edges (the reference's
+// ElementalQuantification default).
+const DefaultBackgroundTerms = 4
+
+// MaxBackgroundTerms bounds Options.BackgroundTerms.
+const MaxBackgroundTerms = 12
+
+// Options configure a fit or an elemental quantification. The zero value
+// is not enough on its own: a model must be given, as Model or as
+// Elements and Edges. Every other field has the documented default.
+type Options struct {
+	// Model describes the model and how to fit it. When nil the model is
+	// built from Elements and Edges: a linear background of
+	// BackgroundTerms power laws (exponents linspace(1, 5, N)) plus one
+	// edge per element, fitted by wls.
+	Model *ModelFile
+	// Elements are chemical symbols (C, N, O, Fe); Edges the edge of each
+	// (K, L, M, a combined shell, or a subshell such as L3).
+	Elements, Edges []string
+	// BackgroundTerms is the number of power laws of a model built from
+	// Elements (default DefaultBackgroundTerms, 1..MaxBackgroundTerms).
+	BackgroundTerms int
+
+	// E0 (V), Alpha and Beta (rad) override the instrument; nil takes
+	// the model file's value, else the input's metadata.
+	E0, Alpha, Beta *float64
+
+	// Method is one of Methods; "" takes the model file's, else wls.
+	Method string
+	// Window is the fit window in eV; nil takes the model file's, else
+	// for a quantification the rule of QuantWindow, for a fit (FitOnly)
+	// the whole axis.
+	Window *[2]float64
+	// Exclude lists energy ranges (eV) left out of the fit; nil takes
+	// the model file's.
+	Exclude [][2]float64
+	// NoLowLoss fits without convolving with the pixels' low loss even
+	// when the input has one.
+	NoLowLoss bool
+	// GOS is the source of the edges' cross sections; nil is the built-in
+	// hydrogenic model. A model file naming a tabulated source needs it
+	// opened and given here.
+	GOS gos.Source
+
+	// FitOnly writes the fit outputs only: no elemental or composition
+	// maps and no summary (the fit command).
+	FitOnly bool
+	// NoModelCube leaves out the fitted model cube (n values a pixel).
+	NoModelCube bool
+	// Regions are rectangles of the scan to summarise besides the whole
+	// map (and, with Input.Truth, the regions of equal true composition).
+	Regions []NamedRegion
+
+	// Workers is the number of compute goroutines (0: runtime.NumCPU()).
+	Workers int
+	// Progress, when set, is called with the tiles done and the total.
+	Progress func(done, total int)
+	// CheckpointEvery is the interval between checkpoints of outputs that
+	// keep them (default 1 s).
+	CheckpointEvery time.Duration
+}
+
+// NamedRegion is a rectangle of the scan to summarise.
+type NamedRegion struct {
+	Name   string
+	Region multispectrum.Region
+}
+
+// Validate checks what can be checked without the input: the model
+// description, the method, the windows and the regions. NewPlan checks
+// everything again against the input's axes.
+func (o *Options) Validate() error {
+	if o.Model == nil {
+		if len(o.Elements) == 0 {
+			return errors.New("quant: no model: give a model description or elements and edges")
+		}
+		if len(o.Elements) != len(o.Edges) {
+			return fmt.Errorf("quant: %d elements but %d edges", len(o.Elements), len(o.Edges))
+		}
+		for _, el := range o.Elements {
+			if _, err := gos.Element(el); err != nil {
+				return fmt.Errorf("quant: %w", err)
+			}
+		}
+		for i, ed := range o.Edges {
+			if _, err := gos.ExpandEdge(o.Elements[i], ed); err != nil {
+				return fmt.Errorf("quant: %w", err)
+			}
+		}
+		if o.BackgroundTerms != 0 && (o.BackgroundTerms < 1 || o.BackgroundTerms > MaxBackgroundTerms) {
+			return fmt.Errorf("quant: %d background terms: must be 1..%d", o.BackgroundTerms, MaxBackgroundTerms)
+		}
+	} else if len(o.Elements) != 0 {
+		return errors.New("quant: give either a model description or elements, not both")
+	}
+	if o.Method != "" && !isMethod(o.Method) {
+		return fmt.Errorf("quant: fit method %q: use %s", o.Method, strings.Join(Methods, ", "))
+	}
+	if o.Model != nil && o.Model.Fit.Method != "" && !isMethod(o.Model.Fit.Method) {
+		return fmt.Errorf("quant: fit method %q of the model file: use %s", o.Model.Fit.Method, strings.Join(Methods, ", "))
+	}
+	for _, v := range []struct {
+		name string
+		x    *float64
+		unit string
+	}{{"E0", o.E0, "V"}, {"alpha", o.Alpha, "rad"}, {"beta", o.Beta, "rad"}} {
+		if v.x != nil && (math.IsNaN(*v.x) || math.IsInf(*v.x, 0) || *v.x < 0) {
+			return fmt.Errorf("quant: %s = %g %s: must be a finite, non-negative number", v.name, *v.x, v.unit)
+		}
+	}
+	if o.Window != nil && !(o.Window[1] > o.Window[0]) {
+		return fmt.Errorf("quant: fit window %g:%g eV is empty", o.Window[0], o.Window[1])
+	}
+	for _, r := range o.Exclude {
+		if !(r[1] > r[0]) {
+			return fmt.Errorf("quant: excluded range %g:%g eV is empty", r[0], r[1])
+		}
+	}
+	for _, r := range o.Regions {
+		if r.Name == "" || r.Region.NY <= 0 || r.Region.NX <= 0 || r.Region.Y0 < 0 || r.Region.X0 < 0 {
+			return fmt.Errorf("quant: region %q %v: needs a name and a non-empty rectangle", r.Name, r.Region)
+		}
+	}
+	if o.Workers < 0 {
+		return fmt.Errorf("quant: %d workers", o.Workers)
+	}
+	return nil
+}
+
+func isMethod(m string) bool {
+	for _, x := range Methods {
+		if m == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Input is the spectrum image to fit: a source of tiles and what it
+// holds.
+type Input struct {
+	// Source fills stream 0 of a tile with the core loss (CoreLoss.Size
+	// values a pixel) and, when LowLoss is set, stream 1 with the low loss.
+	Source multispectrum.Source
+	NY, NX int
+	// CoreLoss is the core-loss axis; LowLoss the low-loss axis, nil when
+	// there is no low loss.
+	CoreLoss multispectrum.EnergyAxis
+	LowLoss  *multispectrum.EnergyAxis
+	// Tile is the tile size (rows, columns); zero takes 32 x 32. A file's
+	// chunk shape is the best choice.
+	Tile [2]int
+	// Instrument supplies E0, alpha and beta the options and model file
+	// leave unset.
+	Instrument multispectrum.Instrument
+	// Truth, when set, holds per pixel the true amount of each edge's
+	// element (a simulation's truth maps, one value per edge): the
+	// summary then adds the regions of equal true composition with the
+	// recovered amplitude ratios.
+	Truth *multispectrum.Array
+}
+
+// CubeInput is the Input of in-memory cubes; low may be nil.
+func CubeInput(core, low *multispectrum.Cube, inst multispectrum.Instrument) Input {
+	in := Input{NY: core.NY, NX: core.NX, CoreLoss: core.Axis, Instrument: inst}
+	src := multispectrum.ArraySource{&core.Array}
+	if low != nil {
+		ax := low.Axis
+		in.LowLoss = &ax
+		src = append(src, &low.Array)
+	}
+	in.Source = src
+	return in
+}
+
+// EdgeRef locates an edge's amplitude among the free parameters.
+type EdgeRef struct {
+	Label   string // "C K"
+	Element string // "C"
+	Edge    string // "K"
+	Param   int    // index of the amplitude among the free parameters
+}
+
+// Plan is a validated fit or quantification of one input: the model, the
+// fitter, the channels used and the output streams. Make one with
+// NewPlan; it runs with Run. A Plan is read-only once made and can run
+// once.
+type Plan struct {
+	opts  Options
+	in    Input
+	mf    *ModelFile // resolved: instrument, method, window, GOS
+	desc  string
+	model *components.Model
+	fit   Fitter
+	names []string
+	edges []EdgeRef
+	mask  multispectrum.Mask
+	// ranges are the fit window and exclusions in eV, for provenance.
+	ranges  [][2]float64
+	useLL   bool
+	streams []Stream
+	index   [numStreams]int
+	width   [numStreams]int
+	tiling  multispectrum.Tiling
+	units   string // of the elemental maps
+	long    string
+}
+
+// NewPlan resolves the options against the input and checks everything
+// a run needs before anything is written: the model (elements, edges,
+// cross sections), the instrument, the window (every edge's onset inside
+// it), the method and the regions.
+func NewPlan(in Input, opts Options) (*Plan, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, &OptionError{err}
+	}
+	if in.NY <= 0 || in.NX <= 0 {
+		return nil, fmt.Errorf("quant: the input scan is %dx%d", in.NY, in.NX)
+	}
+	if err := in.CoreLoss.Validate(); err != nil {
+		return nil, fmt.Errorf("quant: core-loss axis: %w", err)
+	}
+	if in.Source == nil {
+		return nil, errors.New("quant: the input has no source")
+	}
+	mf, desc, err := resolveModel(opts, in.Instrument)
+	if err != nil {
+		return nil, &OptionError{err}
+	}
+	p := &Plan{opts: opts, in: in, mf: mf, desc: desc}
+	p.useLL = !opts.NoLowLoss && (mf.Fit.LowLoss == nil || *mf.Fit.LowLoss)
+	if p.useLL && in.LowLoss == nil {
+		return nil, ErrNoLowLoss
+	}
+	if !opts.FitOnly && opts.Window == nil && len(mf.Fit.Window) == 0 {
+		if w := QuantWindow(mf, in.CoreLoss); w != nil {
+			mf.Fit.Window = w[:]
+		}
+	}
+	src := opts.GOS
+	if src == nil {
+		src = gos.Hydrogenic()
+	}
+	if mf.GOS.Source != "" && mf.GOS.Source != src.Name() {
+		return nil, fmt.Errorf("quant: the model asks for the %s GOS but the source given is %s", mf.GOS.Source, src.Name())
+	}
+	cache := gos.NewCache()
+	p.model, err = mf.Build(in.CoreLoss, src, cache)
+	if err != nil {
+		return nil, err
+	}
+	p.mask, p.ranges, err = fitMask(mf, opts, in.CoreLoss)
+	if err != nil {
+		return nil, &OptionError{err}
+	}
+	if err := edgesInWindow(p.model, p.mask, in.CoreLoss); err != nil {
+		return nil, &OptionError{err}
+	}
+	var llAxis *multispectrum.EnergyAxis
+	if p.useLL {
+		llAxis = in.LowLoss
+	}
+	switch mf.Fit.Method {
+	case "ols", "wls", "nnls":
+		m := fitters.Method(mf.Fit.Method)
+		p.fit, err = NewLinearEngine(p.model, LinearOptions{Method: m, Weights: m != fitters.OLS, Mask: p.mask, LowLoss: llAxis})
+	case "lsq", "poisson":
+		build := func() (*components.Model, error) { return mf.Build(in.CoreLoss, src, cache) }
+		obj := fitters.LeastSquares
+		if mf.Fit.Method == "poisson" {
+			obj = fitters.PoissonML
+		}
+		p.fit, err = NewNonLinearEngine(build, NonLinearOptions{Objective: obj, Weighted: true, Mask: p.mask, LowLoss: llAxis})
+	default:
+		err = fmt.Errorf("quant: fit method %q: use %s", mf.Fit.Method, strings.Join(Methods, ", "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.names = p.fit.ParamNames()
+	p.edges = edgeRefs(p.model)
+	if !opts.FitOnly && len(p.edges) == 0 {
+		return nil, errors.New("quant: the model has no edges to quantify")
+	}
+	for _, r := range opts.Regions {
+		if r.Region.Y0+r.Region.NY > in.NY || r.Region.X0+r.Region.NX > in.NX {
+			return nil, &OptionError{fmt.Errorf("quant: region %s %v is outside the %dx%d scan", r.Name, r.Region, in.NY, in.NX)}
+		}
+	}
+	p.units, p.long = "edge amplitude A (counts eV per barn)", "edge amplitude"
+	if p.useLL {
+		p.units, p.long = "atoms/nm^2", "areal density"
+	}
+	np, n, ne := len(p.names), in.CoreLoss.Size, len(p.edges)
+	widths := [numStreams]int{StreamCoefficients: np, StreamCoefficientErrors: np, StreamCRLB: np, StreamCovariance: np * (np + 1) / 2,
+		StreamChi2: 1, StreamStatus: 1, StreamCondition: 1, StreamModel: n, StreamElements: ne, StreamElementErrors: ne, StreamComposition: ne, StreamCompositionErrors: ne}
+	for s := range p.index {
+		p.index[s] = -1
+	}
+	for _, s := range AllStreams() {
+		if s == StreamModel && opts.NoModelCube || s >= StreamElements && opts.FitOnly {
+			continue
+		}
+		p.index[s] = len(p.streams)
+		p.width[s] = widths[s]
+		p.streams = append(p.streams, s)
+	}
+	ty, tx := in.Tile[0], in.Tile[1]
+	if ty <= 0 || tx <= 0 {
+		ty, tx = 32, 32
+	}
+	p.tiling = multispectrum.NewTiling(in.NY, in.NX, min(ty, in.NY), min(tx, in.NX))
+	return p, nil
+}
+
+// OptionError is an error of NewPlan caused by the options (or the model
+// file) rather than by the data: a bad model description, an instrument
+// parameter out of range or unknown, a window outside the axis, an edge
+// outside the window, a region outside the scan. Callers that take the
+// options from a user report these as usage errors.
+type OptionError struct{ Err error }
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// ErrNoLowLoss is returned by NewPlan when the model convolves with the
+// low loss but the input has none (Options.NoLowLoss fits without it).
+var ErrNoLowLoss = errors.New("quant: the input has no low loss to convolve with")
+
+// resolveModel makes the model description of the options: the model
+// file or a model built from elements and edges, with the instrument
+// from the options, else the model file, else the metadata.
+func resolveModel(o Options, inst multispectrum.Instrument) (*ModelFile, string, error) {
+	var mf ModelFile
+	desc := "model file"
+	if o.Model != nil {
+		mf = o.Model.clone()
+	} else {
+		terms := o.BackgroundTerms
+		if terms == 0 {
+			terms = DefaultBackgroundTerms
+		}
+		mf.Fit.Method = "wls"
+		mf.Components = append(mf.Components, ComponentSpec{Type: "linear_background", Linspace: []float64{1, 5, float64(terms)}})
+		var s []string
+		for i, el := range o.Elements {
+			mf.Components = append(mf.Components, ComponentSpec{Type: "edge", Element: el, Edge: o.Edges[i]})
+			s = append(s, el+" "+o.Edges[i])
+		}
+		desc = fmt.Sprintf("linear background (%d terms) + %s", terms, strings.Join(s, ", "))
+	}
+	pick := func(opt *float64, file, meta float64) float64 {
+		switch {
+		case opt != nil:
+			return *opt
+		case file != 0:
+			return file
+		}
+		return meta
+	}
+	mf.Instrument.E0 = pick(o.E0, mf.Instrument.E0, inst.BeamEnergy)
+	mf.Instrument.Beta = pick(o.Beta, mf.Instrument.Beta, inst.Collection)
+	mf.Instrument.Alpha = pick(o.Alpha, mf.Instrument.Alpha, inst.Convergence)
+	if math.IsNaN(mf.Instrument.Alpha) {
+		mf.Instrument.Alpha = 0
+	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"E0", mf.Instrument.E0}, {"beta", mf.Instrument.Beta}} {
+		if math.IsNaN(v.x) || v.x == 0 {
+			return nil, "", &UnknownInstrumentError{Name: v.name}
+		}
+	}
+	if err := mf.Setup().Validate(); err != nil {
+		return nil, "", fmt.Errorf("quant: %w", err)
+	}
+	if o.Method != "" {
+		mf.Fit.Method = o.Method
+	}
+	if mf.Fit.Method == "" {
+		mf.Fit.Method = "wls"
+	}
+	if o.GOS != nil {
+		mf.GOS.Source = o.GOS.Name()
+	} else if mf.GOS.Source == "" {
+		mf.GOS.Source = "hydrogenic"
+	}
+	return &mf, desc, nil
+}
+
+// UnknownInstrumentError says that an instrument parameter is neither in
+// the options, the model file nor the input's metadata.
+type UnknownInstrumentError struct {
+	Name string // "E0" or "beta"
+}
+
+func (e *UnknownInstrumentError) Error() string {
+	return fmt.Sprintf("quant: %s is not known (the input has no instrument metadata for it)", e.Name)
+}
+
+// clone copies the model file deeply enough that resolving it leaves the
+// caller's untouched.
+func (mf *ModelFile) clone() ModelFile {
+	c := *mf
+	c.Fit.Window = append([]float64(nil), mf.Fit.Window...)
+	c.Fit.Exclude = append([][2]float64(nil), mf.Fit.Exclude...)
+	c.Components = append([]ComponentSpec(nil), mf.Components...)
+	return c
+}
+
+// QuantWindow is the fit window rule of a quantification: from 100 eV
+// below the lowest edge onset to 500 eV above the highest, within the
+// axis, so that the background is pinned down before the first edge and
+// every edge keeps its extended fine-structure region. It returns nil for
+// a model without edges.
+func QuantWindow(mf *ModelFile, axis multispectrum.EnergyAxis) *[2]float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range mf.Components {
+		if c.Type != "edge" {
+			continue
+		}
+		subs, err := gos.ExpandEdge(c.Element, c.Edge)
+		if err != nil || len(subs) == 0 {
+			continue
+		}
+		on := subs[0].Onset + c.Onset
+		lo, hi = math.Min(lo, on), math.Max(hi, on)
+	}
+	if math.IsInf(lo, 0) {
+		return nil
+	}
+	return &[2]float64{math.Max(axis.Offset, lo-100), math.Min(axis.Last()+axis.Dispersion, hi+500)}
+}
+
+// fitMask builds the channel mask of the fit window and exclusions and
+// returns them in eV.
+func fitMask(mf *ModelFile, o Options, axis multispectrum.EnergyAxis) (multispectrum.Mask, [][2]float64, error) {
+	mask := multispectrum.NewMask(axis.Size)
+	var ranges [][2]float64
+	win := mf.Fit.Window
+	if o.Window != nil {
+		win = o.Window[:]
+	}
+	if len(win) == 2 {
+		if !(win[1] > win[0]) || win[1] <= axis.Offset || win[0] >= axis.Last() {
+			return nil, nil, &WindowError{Lo: win[0], Hi: win[1], Axis: axis}
+		}
+		mask.Exclude(0, axis.Index(win[0]))
+		mask.Exclude(min(axis.Index(win[1]), axis.Size), axis.Size)
+		ranges = append(ranges, [2]float64{win[0], win[1]})
+	} else if len(win) != 0 {
+		return nil, nil, errors.New("quant: the fit window must be [lo, hi]")
+	}
+	ex := mf.Fit.Exclude
+	if o.Exclude != nil {
+		ex = o.Exclude
+	}
+	for _, r := range ex {
+		if !(r[1] > r[0]) {
+			return nil, nil, fmt.Errorf("quant: excluded range %g:%g eV is empty", r[0], r[1])
+		}
+		mask.Exclude(axis.Index(r[0]), axis.Index(r[1]))
+	}
+	return mask, append(ranges, ex...), nil
+}
+
+// WindowError is a fit window that is empty or outside the axis.
+type WindowError struct {
+	Lo, Hi float64 // eV
+	Axis   multispectrum.EnergyAxis
+}
+
+func (e *WindowError) Error() string {
+	return fmt.Sprintf("quant: fit window %g:%g eV is empty or outside the axis %g..%g eV", e.Lo, e.Hi, e.Axis.Offset, e.Axis.Last())
+}
+
+// EdgeOutsideError is an edge whose onset lies outside the channels the
+// fit uses: there are no data to determine it.
+type EdgeOutsideError struct {
+	Edge   string  // "Fe L"
+	Onset  float64 // eV
+	Lo, Hi float64 // energies of the first and last channel used, eV
+}
+
+func (e *EdgeOutsideError) Error() string {
+	return fmt.Sprintf("quant: the %s edge (onset %g eV) lies outside the fit window %g..%g eV", e.Edge, e.Onset, e.Lo, e.Hi)
+}
+
+// edgesInWindow checks that every edge's onset lies inside the channels
+// the fit uses.
+func edgesInWindow(m *components.Model, mask multispectrum.Mask, axis multispectrum.EnergyAxis) error {
+	lo, hi := -1, -1
+	for i, ex := range mask {
+		if !ex {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	for _, c := range m.Components {
+		e, ok := c.(*components.CoreLossEdge)
+		if !ok {
+			continue
+		}
+		on := e.Edge().Onset
+		if lo < 0 || on < axis.Energy(lo) || on >= axis.Energy(hi) {
+			return &EdgeOutsideError{Edge: e.Name(), Onset: on, Lo: axis.Energy(max(lo, 0)), Hi: axis.Energy(max(hi, 0))}
+		}
+	}
+	return nil
+}
+
+// edgeRefs returns the positions, among the free parameters, of the edge
+// amplitudes.
+func edgeRefs(m *components.Model) []EdgeRef {
+	var refs []EdgeRef
+	k := 0
+	for _, c := range m.Components {
+		for pi, p := range c.Parameters() {
+			if !p.Free() {
+				continue
+			}
+			if e, ok := c.(*components.CoreLossEdge); ok && pi == components.EdgeA {
+				ed := e.Edge()
+				refs = append(refs, EdgeRef{Label: e.Name(), Element: ed.Element, Edge: ed.Edge, Param: k})
+			}
+			k++
+		}
+	}
+	return refs
+}
+
+// Streams returns the output streams of the run, in tile order.
+func (p *Plan) Streams() []Stream { return p.streams }
+
+// Index returns the position of s in Streams, or -1 when the run does
+// not produce it.
+func (p *Plan) Index(s Stream) int {
+	if s < 0 || s >= numStreams {
+		return -1
+	}
+	return p.index[s]
+}
+
+// Width returns the values per pixel of stream s (0 when absent).
+func (p *Plan) Width(s Stream) int {
+	if p.Index(s) < 0 {
+		return 0
+	}
+	return p.width[s]
+}
+
+// Names returns the free parameter names, in coefficient order
+// ("LinearBackground.a0", "C K.A", ...).
+func (p *Plan) Names() []string { return p.names }
+
+// Edges returns the edges of the model with the positions of their
+// amplitudes, in model order (the order of the elemental maps).
+func (p *Plan) Edges() []EdgeRef { return p.edges }
+
+// Labels returns the edge labels ("C K", ...), the component names of the
+// elemental and composition maps.
+func (p *Plan) Labels() []string {
+	out := make([]string, len(p.edges))
+	for i, e := range p.edges {
+		out[i] = e.Label
+	}
+	return out
+}
+
+// Amplitude returns the index among the free parameters of the amplitude
+// of an element's edge (edge as given in the model, e.g. "K" or "L").
+func (p *Plan) Amplitude(element, edge string) (int, bool) {
+	for _, e := range p.edges {
+		if strings.EqualFold(e.Element, element) && strings.EqualFold(e.Edge, edge) {
+			return e.Param, true
+		}
+	}
+	return -1, false
+}
+
+// Model returns the model on the core-loss axis.
+func (p *Plan) Model() *components.Model { return p.model }
+
+// ModelFile returns the resolved model description (instrument, method,
+// window and GOS filled in); it reproduces the model.
+func (p *Plan) ModelFile() *ModelFile { return p.mf }
+
+// Description describes the model in one line.
+func (p *Plan) Description() string { return p.desc }
+
+// Method returns the fit method.
+func (p *Plan) Method() string { return p.mf.Fit.Method }
+
+// UsesLowLoss reports whether edges are convolved with the low loss.
+func (p *Plan) UsesLowLoss() bool { return p.useLL }
+
+// Axis returns the core-loss axis.
+func (p *Plan) Axis() multispectrum.EnergyAxis { return p.in.CoreLoss }
+
+// Scan returns the scan size (rows, columns).
+func (p *Plan) Scan() (ny, nx int) { return p.in.NY, p.in.NX }
+
+// Tiling returns the tiles of the run.
+func (p *Plan) Tiling() multispectrum.Tiling { return p.tiling }
+
+// ElementUnits returns the units and long name of the elemental maps.
+func (p *Plan) ElementUnits() (units, long string) { return p.units, p.long }
+
+// Quantifies reports whether the run makes elemental maps and a summary.
+func (p *Plan) Quantifies() bool { return !p.opts.FitOnly }
+
+// SumsLen is the length of the running sums a checkpoint stores.
+func (p *Plan) SumsLen() int { return newMeanSums(len(p.names), p.in.CoreLoss.Size).len() }
+
+// Workers returns the number of compute goroutines of the run.
+func (p *Plan) Workers() int {
+	if p.opts.Workers > 0 {
+		return p.opts.Workers
+	}
+	return runtime.NumCPU()
+}
+
+// Params returns the plan's parameters for a step's provenance.
+func (p *Plan) Params() map[string]any {
+	return map[string]any{"model": p.desc, "model_file": p.mf, "method": p.mf.Fit.Method,
+		"parameters": p.names, "gos": p.mf.GOS.Source, "gos_reference": p.source().Reference(), "lowloss": p.useLL,
+		"fit_ranges_eV": p.ranges, "channels_used": p.mask.Included(), "E0_V": p.mf.Instrument.E0,
+		"alpha_rad": p.mf.Instrument.Alpha, "beta_rad": p.mf.Instrument.Beta}
+}
+
+func (p *Plan) source() gos.Source {
+	if p.opts.GOS != nil {
+		return p.opts.GOS
+	}
+	return gos.Hydrogenic()
+}
+
+// Params returns the number of free parameters.
+func (p *Plan) NumParams() int { return len(p.names) }

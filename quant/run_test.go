@@ -1,0 +1,164 @@
+package quant_test
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/eelsh5/eelsh5/aligners"
+	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/quant"
+	"github.com/eelsh5/eelsh5/simulate"
+)
+
+// seedQuant simulates the seed scenario (doc/algorithms.md 8.6) on an
+// n x n scan, aligns it with the fast method and quantifies it with a
+// linear background of terms power laws, all in memory through the
+// library's entry points.
+func seedQuant(t testing.TB, n, terms int, noisy bool) (*quant.Result, *quant.Memory) {
+	t.Helper()
+	ctx := context.Background()
+	sc := simulate.SeedScenario(n)
+	sc.AddPoisson = noisy
+	sim, err := simulate.Run(ctx, sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aligned := &aligners.Memory{}
+	if _, err := aligners.Run(ctx, aligners.CubeInput(sim.LowLoss, sim.CoreLoss), aligned, aligners.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	in := quant.CubeInput(aligned.Cubes[1], aligned.Cubes[0], sc.Instrument())
+	in.Truth = sc.Maps
+	mem := quant.NewMemory()
+	res, err := quant.Run(ctx, in, mem, quant.Options{Elements: sc.Elements, Edges: sc.Edges, BackgroundTerms: terms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, mem
+}
+
+// TestRunSeedScenario recovers the seed scenario's ratios (issue 13):
+// N/C = 2 and 1 in the N square and rectangle, O/C = 1 and Fe/C = 0.5 in
+// the ring, Fe/C = 1 in the disc. On noise-free data only the model's
+// systematic error is left; the README states it: with 6 background
+// terms every ratio of mean amplitudes is within 0.81% of the truth,
+// with the reference's 4 terms the ratios are biased low by several per
+// cent (3.4-8.0% at 128 x 128, 4-10% on this smaller, noise-free scan:
+// the simulator's background is a power law of E + 99.5 eV,
+// doc/algorithms.md 8.3, which four power laws of E/205 eV cannot follow).
+func TestRunSeedScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and fits 2 x 1024 spectra")
+	}
+	for _, c := range []struct {
+		terms int
+		max   float64 // |bias| percent, every region; 4 terms: at least
+	}{
+		{6, 0.81},
+		{4, 2},
+	} {
+		res, _ := seedQuant(t, 32, c.terms, false)
+		regions := 0
+		for _, r := range res.Summary.Regions {
+			for name, st := range r.Ratios {
+				if st.Truth == 0 {
+					continue
+				}
+				regions++
+				b := math.Abs(*st.Bias)
+				t.Logf("%d terms: %-24s %s truth %g ratio of means %.4f (bias %+.2f%%)", c.terms, r.Name, name, st.Truth, st.RatioOfMean, *st.Bias)
+				switch {
+				case c.terms == 6 && b > c.max:
+					t.Errorf("6 terms: %s %s: bias %.2f%%, the README states at most %.2f%%", r.Name, name, b, c.max)
+				case c.terms == 4 && (*st.Bias > -c.max):
+					t.Errorf("4 terms: %s %s: bias %+.2f%%; the documented low bias of the 4-term background has gone?", r.Name, name, *st.Bias)
+				}
+			}
+		}
+		if regions != 5 {
+			t.Errorf("%d region ratios with a non-zero truth, want 5", regions)
+		}
+	}
+}
+
+// TestRunUncertaintiesHonest checks on Poisson-noisy data that the
+// propagated uncertainty of a ratio equals its pixel-to-pixel spread:
+// in the matrix (C only, about 700 pixels at 32 x 32) the N/C, O/C and
+// Fe/C ratios scatter about 0 by their CRLB. The standard deviation of
+// 700 values is known to 1/sqrt(2*700) = 2.7%, so 12% is over 4 sigma.
+func TestRunUncertaintiesHonest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates and fits 1024 spectra")
+	}
+	res, mem := seedQuant(t, 32, 6, true)
+	var matrix *quant.RegionSummary
+	for i, r := range res.Summary.Regions {
+		if r.Name == "truth C=1" {
+			matrix = &res.Summary.Regions[i]
+		}
+	}
+	if matrix == nil || matrix.Pixels < 500 {
+		t.Fatalf("no matrix region in %+v", res.Summary.Regions)
+	}
+	for name, st := range matrix.Ratios {
+		q := st.PerPixel.Std / st.PerPixel.MeanSD
+		t.Logf("matrix %s: spread %.4g, propagated %.4g (ratio %.3f)", name, st.PerPixel.Std, st.PerPixel.MeanSD, q)
+		if math.Abs(q-1) > 0.12 {
+			t.Errorf("matrix %s: spread %.4g but propagated %.4g", name, st.PerPixel.Std, st.PerPixel.MeanSD)
+		}
+	}
+	// Typed access: the amplitude of C K by element and edge, the pixel's
+	// covariance as a matrix whose diagonal is the CRLB.
+	iC, ok := res.Plan.Amplitude("C", "K")
+	if !ok || res.Plan.Names()[iC] != "C K.A" {
+		t.Fatalf("C K amplitude at %d (%v) of %v", iC, ok, res.Plan.Names())
+	}
+	cov := mem.Covariance(3, 4)
+	crlb := mem.Pixel(quant.StreamCRLB, 3, 4)
+	for k := range crlb {
+		if cov.At(k, k) != crlb[k] {
+			t.Errorf("covariance (%d,%d) = %g, CRLB %g", k, k, cov.At(k, k), crlb[k])
+		}
+	}
+	if st := mem.Pixel(quant.StreamStatus, 3, 4)[0]; fitters.Status(st) != fitters.OK {
+		t.Errorf("pixel status %v", st)
+	}
+	// C = 1 everywhere: the amplitude is within 5 standard errors.
+	coef, errs := mem.Pixel(quant.StreamCoefficients, 3, 4), mem.Pixel(quant.StreamCoefficientErrors, 3, 4)
+	if math.Abs(coef[iC]-1) > 5*errs[iC] {
+		t.Errorf("C K amplitude %g +- %g, truth 1", coef[iC], errs[iC])
+	}
+}
+
+// TestRunSeedScenario128 is the README's accuracy table: the full
+// 128 x 128 seed scenario with Poisson noise (seed 1), 6 background
+// terms. Every ratio of mean amplitudes is within the README's 0.81%
+// (stated to two decimals, so 0.815) and the pixel-to-pixel spread of
+// every ratio equals its propagated uncertainty within 3%, as stated.
+func TestRunSeedScenario128(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("fits 16384 spectra")
+	}
+	res, _ := seedQuant(t, 128, 6, true)
+	regions := 0
+	for _, r := range res.Summary.Regions {
+		for name, st := range r.Ratios {
+			if st.Truth == 0 {
+				continue
+			}
+			regions++
+			q := st.PerPixel.Std / st.PerPixel.MeanSD
+			t.Logf("%-24s %s truth %g ratio of means %.4f (bias %+.2f%%), spread %.4f propagated %.4f", r.Name, name, st.Truth, st.RatioOfMean, *st.Bias, st.PerPixel.Std, st.PerPixel.MeanSD)
+			if math.Abs(*st.Bias) > 0.815 {
+				t.Errorf("%s %s: bias %+.2f%%, the README states at most 0.81%%", r.Name, name, *st.Bias)
+			}
+			if math.Abs(q-1) > 0.03 {
+				t.Errorf("%s %s: spread %.4g vs propagated %.4g", r.Name, name, st.PerPixel.Std, st.PerPixel.MeanSD)
+			}
+		}
+	}
+	if regions != 5 {
+		t.Errorf("%d region ratios with a non-zero truth, want 5", regions)
+	}
+}

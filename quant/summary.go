@@ -1,0 +1,154 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Summary is the summary of a quantification: mean composition +- error
+// over the map and over regions (user rectangles and, with truth maps,
+// the regions of equal true composition), with the recovered amplitude
+// ratios to the first edge against the truth.
+type Summary struct {
+	Elements []string        `json:"elements"`
+	Units    string          `json:"elements_units"`
+	Regions  []RegionSummary `json:"regions"`
+}
+
+// RegionSummary summarises one set of pixels.
+type RegionSummary struct {
+	Name        string                `json:"name"`
+	Pixels      int                   `json:"pixels"`
+	Composition map[string]Stats      `json:"composition_at_percent"`
+	Ratios      map[string]RatioStats `json:"ratios,omitempty"`
+}
+
+// RatioStats describes a recovered amplitude ratio in a region: the
+// statistics of the per-pixel ratios (with the rms of their propagated
+// uncertainties, from the full covariance) and the ratio of the region's
+// mean amplitudes. The mean of per-pixel ratios is biased upwards by
+// about the squared relative error of the denominator (Jensen's
+// inequality); the ratio of means is not, to first order, so the bias is
+// stated for it.
+type RatioStats struct {
+	PerPixel    Stats    `json:"per_pixel"`
+	RatioOfMean float64  `json:"ratio_of_means"`
+	Truth       float64  `json:"truth"`
+	Bias        *float64 `json:"bias_percent,omitempty"` // percent, of RatioOfMean against Truth
+}
+
+// summarize reads back the composition and amplitude streams of the run
+// and summarises them.
+func (p *Plan) summarize(out Output) (*Summary, error) {
+	read := func(s Stream) ([]float64, int, error) {
+		a, err := out.ReadStream(s)
+		if err != nil {
+			return nil, 0, err
+		}
+		if a.NY != p.in.NY || a.NX != p.in.NX || a.Width != p.Width(s) {
+			return nil, 0, fmt.Errorf("quant: stream %s read back as %dx%dx%d", s, a.NY, a.NX, a.Width)
+		}
+		return a.Data, a.Width, nil
+	}
+	comp, _, err := read(StreamComposition)
+	if err != nil {
+		return nil, err
+	}
+	compErr, _, err := read(StreamCompositionErrors)
+	if err != nil {
+		return nil, err
+	}
+	coef, np, err := read(StreamCoefficients)
+	if err != nil {
+		return nil, err
+	}
+	cov, nc, err := read(StreamCovariance)
+	if err != nil {
+		return nil, err
+	}
+	labels := p.Labels()
+	ny, nx := p.in.NY, p.in.NX
+	sum := &Summary{Elements: labels, Units: p.units}
+	all := make([]int, ny*nx)
+	for i := range all {
+		all[i] = i
+	}
+	type pixset struct {
+		name  string
+		pix   []int
+		truth []float64
+	}
+	sets := []pixset{{name: "whole map", pix: all}}
+	for _, r := range p.opts.Regions {
+		var pix []int
+		for y := r.Region.Y0; y < r.Region.Y0+r.Region.NY; y++ {
+			for x := r.Region.X0; x < r.Region.X0+r.Region.NX; x++ {
+				pix = append(pix, y*nx+x)
+			}
+		}
+		sets = append(sets, pixset{name: r.Name, pix: pix})
+	}
+	// Regions of equal true composition.
+	if tm := p.in.Truth; tm != nil && tm.NY == ny && tm.NX == nx && tm.Width == len(labels) {
+		groups := map[string][]int{}
+		keys := map[string][]float64{}
+		for px := 0; px < ny*nx; px++ {
+			v := tm.Data[px*tm.Width : (px+1)*tm.Width]
+			key := fmt.Sprint(v)
+			groups[key] = append(groups[key], px)
+			keys[key] = v
+		}
+		var ks []string
+		for k := range groups {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool { return len(groups[ks[i]]) > len(groups[ks[j]]) })
+		for _, k := range ks {
+			v := keys[k]
+			var parts []string
+			for i, x := range v {
+				if x != 0 {
+					parts = append(parts, fmt.Sprintf("%s=%g", p.edges[i].Element, x))
+				}
+			}
+			sets = append(sets, pixset{name: "truth " + strings.Join(parts, " "), pix: groups[k], truth: v})
+		}
+	}
+	ne := len(labels)
+	for _, s := range sets {
+		rs := RegionSummary{Name: s.name, Pixels: len(s.pix), Composition: map[string]Stats{}}
+		for e := 0; e < ne; e++ {
+			v, sd := make([]float64, len(s.pix)), make([]float64, len(s.pix))
+			for i, px := range s.pix {
+				v[i], sd[i] = comp[px*ne+e], compErr[px*ne+e]
+			}
+			rs.Composition[labels[e]] = Summarize(v, sd)
+		}
+		if s.truth != nil && s.truth[0] > 0 {
+			rs.Ratios = map[string]RatioStats{}
+			i0 := p.edges[0].Param
+			for e := 1; e < ne; e++ {
+				ie := p.edges[e].Param
+				v, sd := make([]float64, len(s.pix)), make([]float64, len(s.pix))
+				var sumE, sumC float64
+				for i, px := range s.pix {
+					c := coef[px*np : (px+1)*np]
+					t := cov[px*nc : (px+1)*nc]
+					v[i], sd[i] = Ratio(c[ie], c[i0], Triangle(t, np, ie, ie), Triangle(t, np, i0, i0), Triangle(t, np, ie, i0))
+					sumE += c[ie]
+					sumC += c[i0]
+				}
+				st := RatioStats{PerPixel: Summarize(v, sd), RatioOfMean: sumE / sumC, Truth: s.truth[e] / s.truth[0]}
+				if st.Truth != 0 && !math.IsNaN(st.RatioOfMean) {
+					b := 100 * (st.RatioOfMean/st.Truth - 1)
+					st.Bias = &b
+				}
+				rs.Ratios[p.edges[e].Element+"/"+p.edges[0].Element] = st
+			}
+		}
+		sum.Regions = append(sum.Regions, rs)
+	}
+	return sum, nil
+}
