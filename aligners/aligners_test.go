@@ -143,7 +143,7 @@ func TestAlignedMeanIsSharp(t *testing.T) {
 }
 
 func TestFastPlanReferenceCheckValues(t *testing.T) {
-	// ALGORITHMS.md 7.2: low loss from -12.5 eV, 0.5 eV, 2038 channels,
+	// doc/algorithms.md 7.2: low loss from -12.5 eV, 0.5 eV, 2038 channels,
 	// core loss from 197.5 eV, integer shifts -5..5 channels around
 	// -5 eV: the aligned low loss starts at -5.0 eV, the core loss at
 	// 205.0 eV, both with 2028 channels, and every maximum is at 0 eV.

@@ -1,10 +1,16 @@
 // Package aligners estimates the per-pixel energy shift of spectrum
-// images from their zero-loss peak and applies it (ALGORITHMS.md 7): the
-// fast method (argmax, whole channels), a peak fit (Gaussian or
+// images from their zero-loss peak and applies it (doc/algorithms.md 7):
+// the fast method (argmax, whole channels), a peak fit (Gaussian or
 // Lorentzian, sub-channel) and cross-correlation with a reference
 // spectrum (sub-channel, usable on core loss without a low loss).
 //
-// Unlike the reference, nothing here changes the caller's axes: a Plan
-// made from all the shifts gives the output axes and copies each pixel's
-// spectrum onto them, with the reference's cropping rules.
+// Run is the whole alignment of a scan: it measures every pixel's shift
+// on one cube (Input.Measure), makes the Plan (median shift for pixels
+// without a usable peak, the reference's cropping rules) and applies it
+// to every cube, streaming tiles into a Destination: Memory here,
+// h5io.AlignmentDestination for a processing file. Check validates an
+// alignment before anything is read or written.
+//
+// Unlike the reference, nothing here changes the caller's axes or data:
+// the aligned cubes are new outputs.
 package aligners

@@ -11,7 +11,7 @@ import (
 // Plan applies per-pixel shifts to spectra: the output axes and, per
 // pixel, where each output channel is read from. The same shifts apply
 // channel by channel to the low loss and to every other cube of equal
-// dispersion (ALGORITHMS.md 7).
+// dispersion (doc/algorithms.md 7).
 type Plan struct {
 	Shifts  []float64 // eV per pixel: the feature at Shifts[p] moves to 0 eV
 	Integer bool      // whole-channel shifts: copies, no interpolation
@@ -122,7 +122,7 @@ func (pl *Plan) Apply(dst, src []float64, p int) {
 	s := pl.Shifts[p] / pl.disp
 	for j := range dst {
 		// Zero one channel beyond each end: the axis extended with its
-		// own dispersion, the recommended fix of ALGORITHMS.md 7.5.
+		// own dispersion, the recommended fix of doc/algorithms.md 7.5.
 		dst[j] = multispectrum.SampleLinear(src, float64(j+pl.c0)+s)
 	}
 }

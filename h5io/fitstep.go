@@ -55,8 +55,12 @@ type FitStepOptions struct {
 	Step      string // step name under /entry (StepFit, StepQuant, ...)
 	Overwrite bool   // replace a committed step of that name once the new one is complete
 	Resume    bool   // continue an interrupted run of the step from its checkpoint
+	// Input is what the fit reads (OpenFitInput); its group is recorded
+	// as the step's "input" parameter, which readers (OpenFitStep, the
+	// viewer) follow to the fitted cubes.
+	Input *FitInput
 	// Provenance of the step; the plan's parameters (Plan.Params) are
-	// added to its Params, keys already there win.
+	// added to its Params, keys already there win. Nil records only those.
 	Provenance *multispectrum.Provenance
 	// Scan calibrates the maps' axes; Chunk is their chunk shape (the
 	// input's scan chunk), zero for the default.
@@ -97,8 +101,14 @@ func (d *FitStepDestination) Begin(p *quant.Plan) (quant.Output, error) {
 	if len(p.Streams()) > numFitStreams {
 		return nil, fmt.Errorf("h5io: %d fit streams, the layout has %d", len(p.Streams()), numFitStreams)
 	}
-	prov := *d.opts.Provenance
+	var prov multispectrum.Provenance
+	if d.opts.Provenance != nil {
+		prov = *d.opts.Provenance
+	}
 	params := maps.Clone(p.Params())
+	if d.opts.Input != nil {
+		params["input"] = d.opts.Input.Base
+	}
 	maps.Copy(params, prov.Params)
 	prov.Params = params
 	var err error

@@ -7,7 +7,7 @@ import (
 )
 
 // Composition computes the relative composition (fractions summing to 1)
-// of elements with edge amplitudes a (ALGORITHMS.md 3.11: the factors
+// of elements with edge amplitudes a (doc/algorithms.md 3.11: the factors
 // I0, disp and 1e-28 cancel, x_i = A_i / sum_j A_j) and its standard
 // deviations propagated from the full covariance cov (len(a) x len(a),
 // row major):
@@ -47,7 +47,7 @@ func Composition(x, sd, a, cov []float64) {
 	}
 }
 
-// ArealDensity converts an edge amplitude A (ALGORITHMS.md 3.11) to an
+// ArealDensity converts an edge amplitude A (doc/algorithms.md 3.11) to an
 // areal density in atoms/nm^2: A * 1e10 / (I0 * disp), I0 the incident
 // (low-loss) counts and disp the dispersion in eV.
 func ArealDensity(a, i0, disp float64) float64 {
@@ -55,7 +55,7 @@ func ArealDensity(a, i0, disp float64) float64 {
 }
 
 // Ratio returns a1/a2 and its standard deviation from the variances and
-// covariance (ALGORITHMS.md 6.4, CRLB_ratio).
+// covariance (doc/algorithms.md 6.4, CRLB_ratio).
 func Ratio(a1, a2, c11, c22, c12 float64) (r, sd float64) {
 	r = a1 / a2
 	v := c11/(a1*a1) + c22/(a2*a2) - 2*c12/(a1*a2)

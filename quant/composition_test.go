@@ -57,7 +57,7 @@ func TestCompositionPropagation(t *testing.T) {
 }
 
 func TestRatioAndDensity(t *testing.T) {
-	// ALGORITHMS.md 3.11: N [atoms/nm^2] = A 1e10/(I0 disp).
+	// doc/algorithms.md 3.11: N [atoms/nm^2] = A 1e10/(I0 disp).
 	if got := ArealDensity(2e-3, 1e6, 0.5); math.Abs(got-40) > 1e-12 {
 		t.Errorf("areal density %v, want 40", got)
 	}

@@ -20,7 +20,7 @@ type LinearOptions struct {
 	LowLoss *multispectrum.EnergyAxis
 }
 
-// LinearEngine fits a linear model to every pixel (ALGORITHMS.md 6.2):
+// LinearEngine fits a linear model to every pixel (doc/algorithms.md 6.2):
 // each free (linear) parameter has a column, the model with that
 // parameter at 1 and the others at 0; columns of convolved components are
 // convolved with the pixel's normalised low loss (their transforms are

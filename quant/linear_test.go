@@ -19,7 +19,7 @@ var (
 	seedCore = multispectrum.EnergyAxis{Offset: 205, Dispersion: 0.5, Size: 2028}
 	seedLow  = multispectrum.EnergyAxis{Offset: -5, Dispersion: 0.5, Size: 2028}
 	// a0..a3, C, N, O, Fe: the seed's background at 1000 counts scale and
-	// unit edge amplitudes (ALGORITHMS.md 3.11).
+	// unit edge amplitudes (doc/algorithms.md 3.11).
 	seedParams = []float64{900, 350, -150, 80, 1, 2, 1, 0.5}
 )
 

@@ -23,7 +23,7 @@ type NonLinearOptions struct {
 // linear parameters with the others at their start values, then
 // Levenberg-Marquardt least squares or Poisson maximum likelihood of all
 // free parameters with bounds, analytic derivatives and the pixel's low
-// loss (ALGORITHMS.md 6.6, 6.7). Each worker has its own model instance,
+// loss (doc/algorithms.md 6.6, 6.7). Each worker has its own model instance,
 // made by build.
 type NonLinearEngine struct {
 	build  func() (*components.Model, error)

@@ -60,7 +60,7 @@ type Scenario struct {
 }
 
 // SeedScenario returns the reference's seed scenario (doc/algorithms.md 8,
-// SEED_NOTEBOOK.md) on an n x n scan (n = 128 in the reference; other
+// the reference notebook) on an n x n scan (n = 128 in the reference; other
 // sizes scale the regions): C = 1 everywhere; N = 2 on the 20x20 square
 // at (5,5) and 1 on the 20x30 rectangle at (90,90); O = 1 on the ring of
 // radii 20-30 about the centre; Fe = 1 on the disc of radius 20 and 0.5

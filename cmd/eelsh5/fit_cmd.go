@@ -187,13 +187,13 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 	if p.UsesLowLoss() {
 		inputs = append(inputs, j.in.LowPath)
 	}
-	params := map[string]any{"input": j.in.Base}
+	params := map[string]any{}
 	for k, v := range r.extra {
 		params[k] = v
 	}
 	prov := g.provenance(j.command, params, multispectrum.Input{File: j.file, SHA256: sum, Datasets: inputs})
 	cy, cx := j.in.CoreLoss.ScanChunk()
-	dst := j.f.NewFitStepDestination(h5io.FitStepOptions{Step: r.step, Overwrite: r.overwrite, Resume: r.resume,
+	dst := j.f.NewFitStepDestination(h5io.FitStepOptions{Step: r.step, Input: j.in, Overwrite: r.overwrite, Resume: r.resume,
 		Provenance: prov, Scan: j.in.CoreInfo.Scan, Chunk: [2]int{cy, cx}})
 	defer dst.Close()
 	ny, nx := p.Scan()

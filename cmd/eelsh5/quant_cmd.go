@@ -201,7 +201,7 @@ type demoCmd struct {
 }
 
 func (c *demoCmd) Help() string {
-	return `Simulates the seed scenario (4 elements, 128x128 scan; ALGORITHMS.md 8), quantifies it
+	return `Simulates the seed scenario (4 elements, 128x128 scan; doc/algorithms.md 8), quantifies it
 (fast alignment, linear background + C, N, O K and Fe L edges with low-loss convolution,
 weighted fit, CRLB, composition), writes the figures and prints where everything went
 and how well the truth was recovered.`
