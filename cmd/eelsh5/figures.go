@@ -13,22 +13,26 @@ import (
 	"github.com/eelsh5/eelsh5/aligners"
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
 )
 
 // drawStep writes the figures of step into dir and returns their paths.
 func drawStep(f *h5io.File, step, dir string) ([]string, error) {
 	base := h5io.EntryPath + "/" + step
 	var out []string
-	stacks := []struct{ group, signal, title, file string }{
-		{"elements", "elements", "Elemental map", "elements.png"},
-		{"elements", "elements_errors", "Uncertainty (sqrt CRLB)", "elements_errors.png"},
-		{"composition", "composition", "Composition", "composition.png"},
-		{"composition", "composition_errors", "Composition uncertainty", "composition_errors.png"},
-		{"coefficients", "coefficients", "Coefficient", "coefficients.png"},
-		{"coefficients", "coefficients_errors", "sqrt(CRLB)", "coefficients_errors.png"},
+	stacks := []struct {
+		s           quant.Stream
+		title, file string
+	}{
+		{quant.StreamElements, "Elemental map", "elements.png"},
+		{quant.StreamElementErrors, "Uncertainty (sqrt CRLB)", "elements_errors.png"},
+		{quant.StreamComposition, "Composition", "composition.png"},
+		{quant.StreamCompositionErrors, "Composition uncertainty", "composition_errors.png"},
+		{quant.StreamCoefficients, "Coefficient", "coefficients.png"},
+		{quant.StreamCoefficientErrors, "sqrt(CRLB)", "coefficients_errors.png"},
 	}
 	for _, s := range stacks {
-		path := base + "/" + s.group + "/" + s.signal
+		path := base + "/" + h5io.StreamDataset(s.s)
 		if !f.Exists(path) {
 			continue
 		}
@@ -43,10 +47,13 @@ func drawStep(f *h5io.File, step, dir string) ([]string, error) {
 		}
 		out = append(out, p)
 	}
-	for _, m := range []struct{ signal, title, units string }{
-		{"chi2", "Reduced chi-square", ""}, {"status", "Fit status (0 = ok)", "code"},
+	for _, m := range []struct {
+		s            quant.Stream
+		title, units string
+	}{
+		{quant.StreamChi2, "Reduced chi-square", ""}, {quant.StreamStatus, "Fit status (0 = ok)", "code"},
 	} {
-		path := base + "/" + m.signal + "/" + m.signal
+		path := base + "/" + h5io.StreamDataset(m.s)
 		if !f.Exists(path) {
 			continue
 		}
@@ -54,30 +61,31 @@ func drawStep(f *h5io.File, step, dir string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := filepath.Join(dir, m.signal+".png")
+		p := filepath.Join(dir, m.s.String()+".png")
 		if err := plotMapGrid(p, a, []string{m.title}, "", m.units); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
-	if f.Exists(base + "/mean_spectrum/data") {
+	if mean := base + "/" + h5io.FitMeanSpectrum; f.Exists(mean + "/data") {
 		p := filepath.Join(dir, "spectrum.png")
-		if err := plotMeanSpectrum(f, base+"/mean_spectrum", p); err != nil {
+		if err := plotMeanSpectrum(f, mean, p); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
 	// The shift map: of this step, or of the alignment the step used.
 	for _, sb := range []string{base, h5io.EntryPath + "/" + h5io.StepAlignment} {
-		if !f.Exists(sb + "/shifts/shift") {
+		shifts := sb + "/" + h5io.AlignShifts + "/" + h5io.AlignShiftSignal
+		if !f.Exists(shifts) {
 			continue
 		}
-		sh, err := f.ReadMap(sb + "/shifts/shift")
+		sh, err := f.ReadMap(shifts)
 		if err != nil {
 			return nil, err
 		}
 		status := make([]aligners.Status, len(sh.Data))
-		if st, err := f.ReadMap(sb + "/status/status"); err == nil {
+		if st, err := f.ReadMap(sb + "/" + h5io.AlignStatus + "/" + h5io.AlignStatus); err == nil {
 			for i, v := range st.Data {
 				status[i] = aligners.Status(v)
 			}

@@ -213,7 +213,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	}
 	file := filepath.Join(c.Output, "demo.nxs")
 	figs := filepath.Join(c.Output, "figures")
-	sim := &simulateCmd{Output: file, Size: c.Size, Seed: c.Seed, Elements: "C,N,O,Fe", Edges: "K,K,K,L", TLambdaMax: 1,
+	sim := &simulateCmd{Output: file, Size: c.Size, Seed: c.Seed, Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, TLambdaMax: 1,
 		E0: 300e3, Alpha: 1e-9, Beta: 20e-3, Offset: 200, Dispersion: 0.5, Channels: 2048, ZLPFWHM: 1, PlasmonE: 22, PlasmonW: 5,
 		PlasmonN: 5, Background: 1000, BgExponent: 3, CountsScale: 1, LowScale: 1e4, Shifts: "integer", ShiftSpread: 2.5,
 		Overwrite: true, gosFlags: c.gosFlags}

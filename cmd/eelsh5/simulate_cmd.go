@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/eelsh5/eelsh5/gos"
@@ -15,36 +14,36 @@ import (
 type simulateCmd struct {
 	Output string `arg:"" name:"OUT" type:"path" help:"Processing file to create (.nxs)."`
 
-	Size        int     `default:"128" help:"Scan size N (N x N pixels); the seed regions scale with it."`
-	Seed        uint64  `default:"1" help:"Random seed; the same seed gives the same file contents."`
-	Elements    string  `default:"C,N,O,Fe" help:"Elements, comma separated."`
-	Edges       string  `default:"K,K,K,L" help:"Edge of each element, comma separated."`
-	Maps        string  `placeholder:"FILE:DATASET" help:"Abundance maps (n_elements, ny, nx) from an HDF5 dataset; sets the scan size. Default: the seed maps."`
-	TLambda     string  `name:"tlambda" placeholder:"FILE:DATASET" help:"Thickness t/lambda map (ny, nx) from an HDF5 dataset. Default: sum of Z times abundance."`
-	TLambdaMax  float64 `name:"tlambda-max" default:"1" help:"Maximum of the default t/lambda map."`
-	Onsets      string  `help:"Onset shift of each edge in eV, comma separated (default 0)."`
-	E0          float64 `name:"E0" default:"300e3" help:"Acceleration voltage in volts."`
-	Alpha       float64 `default:"1e-9" help:"Convergence semi-angle in radians."`
-	Beta        float64 `default:"20e-3" help:"Collection semi-angle in radians."`
-	Offset      float64 `default:"200" help:"Core-loss energy of channel 0 in eV (before shifts)."`
-	Dispersion  float64 `default:"0.5" help:"Dispersion in eV per channel."`
-	Channels    int     `default:"2048" help:"Channels per spectrum (before cropping for shifts)."`
-	ZLPFWHM     float64 `name:"zlp-fwhm" default:"1" help:"Zero-loss FWHM in eV."`
-	PlasmonE    float64 `name:"plasmon-energy" default:"22" help:"Bulk plasmon energy in eV."`
-	PlasmonW    float64 `name:"plasmon-width" default:"5" help:"Plasmon width in eV."`
-	PlasmonN    int     `name:"plasmon-orders" default:"5" help:"Plural-scattering orders."`
-	Background  float64 `default:"1000" help:"Background counts at the first core-loss channel."`
-	BgExponent  float64 `name:"background-exponent" default:"3" help:"Background power-law exponent r (A E^-r)."`
-	CountsScale float64 `name:"counts-scale" default:"1" help:"Multiplies the expected counts before Poisson sampling (dose)."`
-	NoPoisson   bool    `name:"no-poisson" help:"Store the noise-free core loss (no Poisson noise)."`
-	LowScale    float64 `name:"lowloss-scale" default:"1e4" help:"Scale of the low loss (zero-loss peak height)."`
-	LowNoise    bool    `name:"lowloss-noise" help:"Add Poisson noise to the low loss too."`
-	Shifts      string  `default:"integer" enum:"none,integer,subchannel,reference" help:"Per-pixel energy shifts: none, integer (whole channels), subchannel, or reference (the reference's sinusoid)."`
-	ShiftSpread float64 `name:"shift-spread" default:"2.5" help:"Largest shift in eV (integer and subchannel modes)."`
-	Expected    bool    `help:"Also store the noise-free core loss in the truth group."`
-	Gzip        int     `default:"0" help:"Deflate level 0-9 for the cubes (0: none)."`
-	Float64     bool    `name:"float64" help:"Store cubes as float64 (default float32)."`
-	Overwrite   bool    `help:"Replace OUT if it exists."`
+	Size        int       `default:"128" help:"Scan size N (N x N pixels); the seed regions scale with it."`
+	Seed        uint64    `default:"1" help:"Random seed; the same seed gives the same file contents."`
+	Elements    []string  `default:"C,N,O,Fe" help:"Elements, comma separated."`
+	Edges       []string  `default:"K,K,K,L" help:"Edge of each element, comma separated."`
+	Maps        string    `placeholder:"FILE:DATASET" help:"Abundance maps (n_elements, ny, nx) from an HDF5 dataset; sets the scan size. Default: the seed maps."`
+	TLambda     string    `name:"tlambda" placeholder:"FILE:DATASET" help:"Thickness t/lambda map (ny, nx) from an HDF5 dataset. Default: sum of Z times abundance."`
+	TLambdaMax  float64   `name:"tlambda-max" default:"1" help:"Maximum of the default t/lambda map."`
+	Onsets      []float64 `help:"Onset shift of each edge in eV, comma separated (default 0)."`
+	E0          float64   `name:"E0" default:"300e3" help:"Acceleration voltage in volts."`
+	Alpha       float64   `default:"1e-9" help:"Convergence semi-angle in radians."`
+	Beta        float64   `default:"20e-3" help:"Collection semi-angle in radians."`
+	Offset      float64   `default:"200" help:"Core-loss energy of channel 0 in eV (before shifts)."`
+	Dispersion  float64   `default:"0.5" help:"Dispersion in eV per channel."`
+	Channels    int       `default:"2048" help:"Channels per spectrum (before cropping for shifts)."`
+	ZLPFWHM     float64   `name:"zlp-fwhm" default:"1" help:"Zero-loss FWHM in eV."`
+	PlasmonE    float64   `name:"plasmon-energy" default:"22" help:"Bulk plasmon energy in eV."`
+	PlasmonW    float64   `name:"plasmon-width" default:"5" help:"Plasmon width in eV."`
+	PlasmonN    int       `name:"plasmon-orders" default:"5" help:"Plural-scattering orders."`
+	Background  float64   `default:"1000" help:"Background counts at the first core-loss channel."`
+	BgExponent  float64   `name:"background-exponent" default:"3" help:"Background power-law exponent r (A E^-r)."`
+	CountsScale float64   `name:"counts-scale" default:"1" help:"Multiplies the expected counts before Poisson sampling (dose)."`
+	NoPoisson   bool      `name:"no-poisson" help:"Store the noise-free core loss (no Poisson noise)."`
+	LowScale    float64   `name:"lowloss-scale" default:"1e4" help:"Scale of the low loss (zero-loss peak height)."`
+	LowNoise    bool      `name:"lowloss-noise" help:"Add Poisson noise to the low loss too."`
+	Shifts      string    `default:"integer" enum:"none,integer,subchannel,reference" help:"Per-pixel energy shifts: none, integer (whole channels), subchannel, or reference (the reference's sinusoid)."`
+	ShiftSpread float64   `name:"shift-spread" default:"2.5" help:"Largest shift in eV (integer and subchannel modes)."`
+	Expected    bool      `help:"Also store the noise-free core loss in the truth group."`
+	Gzip        int       `default:"0" help:"Deflate level 0-9 for the cubes (0: none)."`
+	Float64     bool      `name:"float64" help:"Store cubes as float64 (default float32)."`
+	Overwrite   bool      `help:"Replace OUT if it exists."`
 	gosFlags
 }
 
@@ -60,16 +59,6 @@ truth group holds the abundance maps, t/lambda, the true shifts (eV) and, with -
 the noise-free core loss. The file appears only when complete.`
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 func (c *simulateCmd) scenario() (*simulate.Scenario, []multispectrum.Input, error) {
 	if c.Size < 1 || c.Size > 8192 {
 		return nil, nil, usageError{fmt.Errorf("--size %d: must be 1..8192", c.Size)}
@@ -78,7 +67,7 @@ func (c *simulateCmd) scenario() (*simulate.Scenario, []multispectrum.Input, err
 		return nil, nil, usageError{fmt.Errorf("--gzip %d: must be 0..9", c.Gzip)}
 	}
 	sc := simulate.SeedScenario(c.Size)
-	sc.Elements, sc.Edges = splitList(c.Elements), splitList(c.Edges)
+	sc.Elements, sc.Edges = trimList(c.Elements), trimList(c.Edges)
 	if len(sc.Elements) != len(sc.Edges) || len(sc.Elements) == 0 {
 		return nil, nil, usageError{fmt.Errorf("--elements has %d entries but --edges %d", len(sc.Elements), len(sc.Edges))}
 	}
@@ -126,15 +115,7 @@ func (c *simulateCmd) scenario() (*simulate.Scenario, []multispectrum.Input, err
 			sc.TLambda.Data[i] *= c.TLambdaMax
 		}
 	}
-	if c.Onsets != "" {
-		for _, f := range splitList(c.Onsets) {
-			v, err := strconv.ParseFloat(f, 64)
-			if err != nil {
-				return nil, nil, usageError{fmt.Errorf("--onsets: %q is not a number", f)}
-			}
-			sc.Onsets = append(sc.Onsets, v)
-		}
-	}
+	sc.Onsets = c.Onsets
 	sc.E0, sc.Alpha, sc.Beta = c.E0, c.Alpha, c.Beta
 	sc.Axis = multispectrum.EnergyAxis{Offset: c.Offset, Dispersion: c.Dispersion, Size: c.Channels}
 	sc.ZeroLossFWHM, sc.PlasmonEnergy, sc.PlasmonWidth, sc.PlasmonOrders = c.ZLPFWHM, c.PlasmonE, c.PlasmonW, c.PlasmonN
