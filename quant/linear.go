@@ -11,7 +11,7 @@ import (
 
 // LinearOptions configure a LinearEngine.
 type LinearOptions struct {
-	Method  fitters.Method // OLS, WLS or NNLS
+	Method  fitters.Method // OLS, WLS or NNLS; "" is WLS
 	Weights bool           // Poisson weights for NNLS (WLS always, OLS never)
 	// Mask excludes channels (true = excluded); nil keeps all.
 	Mask multispectrum.Mask
@@ -45,6 +45,16 @@ type LinearEngine struct {
 // NewLinearEngine prepares the per-pixel fit of model. Every free
 // parameter must be linear.
 func NewLinearEngine(model *components.Model, opts LinearOptions) (*LinearEngine, error) {
+	switch opts.Method {
+	case "":
+		opts.Method = fitters.WLS
+	case fitters.OLS, fitters.WLS, fitters.NNLS:
+	default:
+		return nil, fmt.Errorf("quant: linear method %q: use ols, wls or nnls", opts.Method)
+	}
+	if model == nil {
+		return nil, fmt.Errorf("quant: no model")
+	}
 	free := model.FreeParameters()
 	if len(free) == 0 {
 		return nil, fmt.Errorf("quant: the model has no free parameters")

@@ -11,7 +11,7 @@ import (
 
 // NonLinearOptions configure a NonLinearEngine.
 type NonLinearOptions struct {
-	Objective fitters.Objective // LeastSquares or PoissonML
+	Objective fitters.Objective // LeastSquares (also for "") or PoissonML
 	Weighted  bool              // weights 1/max(y, 1) for least squares
 	Mask      multispectrum.Mask
 	LowLoss   *multispectrum.EnergyAxis
@@ -40,6 +40,16 @@ type NonLinearEngine struct {
 // NewNonLinearEngine prepares the fit; build must return a new instance
 // of the same model at each call.
 func NewNonLinearEngine(build func() (*components.Model, error), opts NonLinearOptions) (*NonLinearEngine, error) {
+	switch opts.Objective {
+	case "":
+		opts.Objective = fitters.LeastSquares
+	case fitters.LeastSquares, fitters.PoissonML:
+	default:
+		return nil, fmt.Errorf("quant: objective %q: use %s or %s", opts.Objective, fitters.LeastSquares, fitters.PoissonML)
+	}
+	if build == nil {
+		return nil, fmt.Errorf("quant: no model builder")
+	}
 	m, err := build()
 	if err != nil {
 		return nil, err

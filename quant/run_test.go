@@ -3,6 +3,7 @@ package quant_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/eelsh5/eelsh5/aligners"
@@ -162,3 +163,55 @@ func TestRunSeedScenario128(t *testing.T) {
 		t.Errorf("%d region ratios with a non-zero truth, want 5", regions)
 	}
 }
+
+// TestZeroAndBadOptions: zero options and unknown method strings give
+// errors or the documented defaults, never a panic.
+func TestZeroAndBadOptions(t *testing.T) {
+	sc := simulate.SeedScenario(4)
+	sc.Shifts = simulate.NoShifts
+	sim, err := simulate.Run(context.Background(), sc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := quant.CubeInput(sim.CoreLoss, sim.LowLoss, sc.Instrument())
+	els := quant.Options{Elements: sc.Elements, Edges: sc.Edges}
+	for _, c := range []struct {
+		name string
+		in   quant.Input
+		opts quant.Options
+		want string // "" for success
+	}{
+		{"zero options", in, quant.Options{}, "no model"},
+		{"zero input", quant.Input{}, els, "scan is 0x0"},
+		{"elements only", in, els, ""},
+		{"unknown method", in, quant.Options{Elements: sc.Elements, Edges: sc.Edges, Method: "magic"}, `fit method "magic"`},
+		{"model file method", in, quant.Options{Model: &quant.ModelFile{Components: []quant.ComponentSpec{{Type: "edge", Element: "C", Edge: "K"}}}, Method: ""}, ""},
+		{"bad model-file method", in, func() quant.Options {
+			mf := &quant.ModelFile{Components: []quant.ComponentSpec{{Type: "edge", Element: "C", Edge: "K"}}}
+			mf.Fit.Method = "simplex"
+			return quant.Options{Model: mf}
+		}(), "of the model file"},
+		{"unknown component", in, quant.Options{Model: &quant.ModelFile{Components: []quant.ComponentSpec{{Type: "spline"}}}}, "unknown component type"},
+		{"no edges to quantify", in, quant.Options{Model: &quant.ModelFile{Components: []quant.ComponentSpec{{Type: "offset"}}}}, "no edges"},
+		{"negative E0", in, quant.Options{Elements: sc.Elements, Edges: sc.Edges, E0: ptr(-1.0)}, "E0"},
+		{"window empty", in, quant.Options{Elements: sc.Elements, Edges: sc.Edges, Window: &[2]float64{900, 300}}, "empty"},
+	} {
+		p, err := quant.NewPlan(c.in, c.opts)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		case c.want == "" && p.Method() != "wls":
+			t.Errorf("%s: method %q, want the default wls", c.name, p.Method())
+		}
+	}
+	if _, err := quant.NewLinearEngine(nil, quant.LinearOptions{Method: "simplex"}); err == nil || !strings.Contains(err.Error(), "simplex") {
+		t.Errorf("linear engine with an unknown method: %v", err)
+	}
+	if _, err := quant.NewNonLinearEngine(nil, quant.NonLinearOptions{Objective: "chi"}); err == nil || !strings.Contains(err.Error(), "chi") {
+		t.Errorf("non-linear engine with an unknown objective: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
