@@ -23,6 +23,9 @@ type Real struct {
 	// each with its twiddles w_2m^k and w_4m^k, k < m, contiguous.
 	radix2 bool
 	fused  []fusedStage
+	// fw runs the transforms on FFTW when the build links it (tag fftw),
+	// else nil.
+	fw *fftwPlan
 }
 
 type fusedStage struct {
@@ -33,8 +36,26 @@ type fusedStage struct {
 }
 
 // NewReal returns a transform of length n; it panics unless n is a power
-// of two >= 4.
+// of two >= 4. It runs on FFTW when the build links it (Backend).
 func NewReal(n int) *Real {
+	r := NewPureReal(n)
+	if fftwLinked {
+		r.fw = newFFTW(n)
+	}
+	return r
+}
+
+// Backend names the code that runs the transforms: "fftw" or "go".
+func (r *Real) Backend() string {
+	if r.fw != nil {
+		return "fftw"
+	}
+	return "go"
+}
+
+// NewPureReal returns a transform of length n that always runs on the
+// pure-Go code (for comparisons and builds without FFTW).
+func NewPureReal(n int) *Real {
 	if n < 4 || n&(n-1) != 0 {
 		panic(fmt.Sprintf("fft: length %d is not a power of two >= 4", n))
 	}
@@ -166,6 +187,10 @@ func (r *Real) Forward(dst []complex128, x []float64) []complex128 {
 	if len(x) != r.n || len(dst) != r.half+1 {
 		panic("fft: length mismatch")
 	}
+	if r.fw != nil {
+		r.fw.forward(dst, x)
+		return dst
+	}
 	a := r.work
 	for i := 0; i < r.half; i++ {
 		a[r.perm[i]] = complex(x[2*i], x[2*i+1])
@@ -195,6 +220,10 @@ func (r *Real) Forward(dst []complex128, x []float64) []complex128 {
 func (r *Real) Inverse(dst []float64, coeff []complex128) []float64 {
 	if len(dst) != r.n || len(coeff) != r.half+1 {
 		panic("fft: length mismatch")
+	}
+	if r.fw != nil {
+		r.fw.inverse(dst, coeff)
+		return dst
 	}
 	h := r.half
 	a := r.work
