@@ -1,12 +1,20 @@
 package gos
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/eelsh5/eelsh5/multispectrum"
 )
+
+func testAxis() multispectrum.EnergyAxis {
+	return multispectrum.EnergyAxis{Offset: 100, Dispersion: 1, Size: 1000}
+}
 
 func relClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b))
@@ -58,8 +66,18 @@ func TestHydrogenicCheckValues(t *testing.T) {
 	if got[0] != 0 || got[1] != 0 {
 		t.Errorf("below/at onset: %v", got)
 	}
-	if _, err := newHydrogenic("Fe", "K"); err == nil {
-		t.Error("hydrogenic Fe K (Z = 26 > 22) accepted")
+	for _, c := range []struct{ el, edge, want string }{
+		{"Fe", "K", "gos: the hydrogenic model has K edges for Z = 1..22 only, not Fe (Z = 26)"},
+		{"C", "L", "gos: the hydrogenic model has L edges for Z = 13..36 only, not C (Z = 6)"},
+		{"U", "N", `gos: the hydrogenic model has only K and L edges, not "N"`},
+	} {
+		_, err := Hydrogenic().Edge(c.el, c.edge, testAxis(), 0)
+		if !errors.Is(err, ErrEdgeNotInModel) || err.Error() != c.want {
+			t.Errorf("hydrogenic %s %s: %v, want %s", c.el, c.edge, err, c.want)
+		}
+	}
+	if _, err := Hydrogenic().Edge("Xx", "K", testAxis(), 0); err == nil || errors.Is(err, ErrEdgeNotInModel) {
+		t.Errorf("unknown element: %v", err)
 	}
 }
 
@@ -109,22 +127,40 @@ func TestElementTable(t *testing.T) {
 }
 
 func TestLocate(t *testing.T) {
-	dir := t.TempDir()
+	dir, other := t.TempDir(), t.TempDir()
+	// The package reads no environment: a variable naming dir is ignored.
 	t.Setenv("EELSH5_GOS_DIR", dir)
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	_, err := Locate("kohl", "")
-	if err == nil || !strings.Contains(err.Error(), "Segger_Guzzinati_Kohl_1.5.0.gosh") || !strings.Contains(err.Error(), "10.5281/zenodo.7645765") {
-		t.Errorf("missing file: %v", err)
+	l := Locator{Dirs: []string{other, filepath.Join(other, "gos")}}
+	_, err := l.Locate("kohl")
+	var ni *NotInstalledError
+	if !errors.Is(err, ErrNotInstalled) || !errors.As(err, &ni) || ni.Source != "kohl" || ni.File != "Segger_Guzzinati_Kohl_1.5.0.gosh" ||
+		ni.DOI != "10.5281/zenodo.7645765" || !slices.Equal(ni.Dirs, l.Dirs) {
+		t.Errorf("missing file: %v (%+v)", err, ni)
+	}
+	want := "gos: the kohl GOS table Segger_Guzzinati_Kohl_1.5.0.gosh is not installed: download it from doi:10.5281/zenodo.7645765 and put it in " + filepath.Join(other, "gos")
+	if err == nil || err.Error() != want {
+		t.Errorf("missing file: %v, want %s", err, want)
+	}
+	if _, err := (Locator{}).Locate("zhang"); !errors.Is(err, ErrNotInstalled) || strings.Contains(err.Error(), "put it in") {
+		t.Errorf("zero Locator: %v", err)
 	}
 	p := filepath.Join(dir, "Dirac_GOS.gosh")
 	os.WriteFile(p, nil, 0o644)
-	if got, err := Locate("zhang", ""); err != nil || got != p {
-		t.Errorf("Locate(zhang) = %q, %v", got, err)
+	q := filepath.Join(other, "Dirac_GOS_compact.gosh")
+	os.WriteFile(q, nil, 0o644)
+	if got, err := (Locator{Dirs: []string{dir, other}}).Locate("zhang"); err != nil || got != p {
+		t.Errorf("Locate(zhang) = %q, %v, want the first directory's file", got, err)
 	}
-	if _, err := Locate("zhang", filepath.Join(dir, "nope.gosh")); err == nil {
-		t.Error("missing explicit file accepted")
+	if got, err := (Locator{Dirs: []string{other, dir}}).Locate("zhang"); err != nil || got != q {
+		t.Errorf("Locate(zhang) = %q, %v, want the first directory's file", got, err)
 	}
-	if _, err := Locate("bogus", ""); err == nil {
+	if got, err := (Locator{File: p, Dirs: []string{other}}).Locate("zhang"); err != nil || got != p {
+		t.Errorf("explicit file: %q, %v", got, err)
+	}
+	if _, err := (Locator{File: filepath.Join(dir, "nope.gosh"), Dirs: []string{dir}}).Locate("zhang"); err == nil || errors.Is(err, ErrNotInstalled) {
+		t.Errorf("missing explicit file: %v", err)
+	}
+	if _, err := (Locator{Dirs: []string{dir}}).Locate("bogus"); err == nil {
 		t.Error("unknown source accepted")
 	}
 }

@@ -111,16 +111,16 @@ func newHydrogenic(symbol, edge string) (*hydrogenicEdge, error) {
 	switch edge {
 	case "K", "K1":
 		if !HydrogenicCovers(z, "K") {
-			return nil, errorf("the hydrogenic model has K edges for Z = 1..22 only, not %s (Z = %d); use a tabulated GOS (--gos kohl or zhang)", symbol, z)
+			return nil, notInModel("the hydrogenic model has K edges for Z = 1..22 only, not %s (Z = %d)", symbol, z)
 		}
 		return &hydrogenicEdge{z: z, shell: "K", onset: hydrogenicK[z-1]}, nil
 	case "L":
 		if !HydrogenicCovers(z, "L") {
-			return nil, errorf("the hydrogenic model has L edges for Z = 13..36 only, not %s (Z = %d); use a tabulated GOS (--gos kohl or zhang)", symbol, z)
+			return nil, notInModel("the hydrogenic model has L edges for Z = 13..36 only, not %s (Z = %d)", symbol, z)
 		}
 		return &hydrogenicEdge{z: z, shell: "L", onset: hydrogenicL3[z-13]}, nil
 	}
-	return nil, errorf("the hydrogenic model has only K and L edges, not %q", edge)
+	return nil, notInModel("the hydrogenic model has only K and L edges, not %q", edge)
 }
 
 func (h *hydrogenicEdge) gos(e, q float64) float64 {

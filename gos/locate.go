@@ -1,9 +1,11 @@
 package gos
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -24,7 +26,8 @@ var Sources = []SourceInfo{
 		DOI: "10.5281/zenodo.11199911", Title: "Zhang relativistic Dirac GOS"},
 }
 
-// SourceNames are the values of the --gos flag.
+// SourceNames are the names of the GOS sources: the built-in hydrogenic
+// model, then the tabulated Sources.
 var SourceNames = []string{"hydrogenic", "kohl", "zhang"}
 
 // LookupSource returns the description of a tabulated source.
@@ -37,36 +40,35 @@ func LookupSource(name string) (SourceInfo, bool) {
 	return SourceInfo{}, false
 }
 
-// SearchDirs returns the directories searched for GOS files, in order:
-// $EELSH5_GOS_DIR, then <user config dir>/eelsh5/gos (e.g.
-// ~/.config/eelsh5/gos).
-func SearchDirs() []string {
-	var dirs []string
-	if d := os.Getenv("EELSH5_GOS_DIR"); d != "" {
-		dirs = append(dirs, d)
-	}
-	if c, err := os.UserConfigDir(); err == nil {
-		dirs = append(dirs, filepath.Join(c, "eelsh5", "gos"))
-	}
-	return dirs
+// Locator finds the installed file of a tabulated GOS source. Where to
+// look is the caller's choice (the command line builds it from its flags,
+// environment and configuration directory); the package reads no
+// environment. The zero Locator searches nowhere, so every tabulated
+// source is reported not installed (a *NotInstalledError).
+type Locator struct {
+	// File, when not empty, is the table file (or per-element directory)
+	// to use; it must exist.
+	File string
+	// Dirs are searched in order for the source's accepted file names.
+	Dirs []string
 }
 
-// Locate returns the path of the GOS file of source name: explicit when
-// given (it must exist), else the first accepted file name found in
-// SearchDirs. The error names the file, its DOI and where to put it.
-func Locate(name, explicit string) (string, error) {
+// Locate returns the path of the GOS file of source name: l.File when
+// given, else the first accepted file name (SourceInfo.Files, preferred
+// first) found in the first of l.Dirs that has one. A missing file is a
+// *NotInstalledError naming the file, its DOI and the directories searched.
+func (l Locator) Locate(name string) (string, error) {
 	info, ok := LookupSource(name)
 	if !ok {
 		return "", fmt.Errorf("gos: unknown GOS source %q (use %s)", name, strings.Join(SourceNames, ", "))
 	}
-	if explicit != "" {
-		if _, err := os.Stat(explicit); err != nil {
-			return "", fmt.Errorf("gos: GOS file %q for source %s not found", explicit, name)
+	if l.File != "" {
+		if _, err := os.Stat(l.File); err != nil {
+			return "", fmt.Errorf("gos: GOS file %q for source %s not found", l.File, name)
 		}
-		return explicit, nil
+		return l.File, nil
 	}
-	dirs := SearchDirs()
-	for _, d := range dirs {
+	for _, d := range l.Dirs {
 		for _, f := range info.Files {
 			p := filepath.Join(d, f)
 			if _, err := os.Stat(p); err == nil {
@@ -74,10 +76,30 @@ func Locate(name, explicit string) (string, error) {
 			}
 		}
 	}
-	where := "set EELSH5_GOS_DIR"
-	if len(dirs) > 0 {
-		where = fmt.Sprintf("put it in %s (or set EELSH5_GOS_DIR, or pass --gos-file)", dirs[len(dirs)-1])
-	}
-	return "", fmt.Errorf("gos: the %s GOS table %s is not installed: download it from doi:%s and %s; or use --gos hydrogenic, which needs no file",
-		name, info.Files[0], info.DOI, where)
+	return "", &NotInstalledError{Source: name, File: info.Files[0], DOI: info.DOI, Dirs: slices.Clone(l.Dirs)}
 }
+
+// ErrNotInstalled is matched (errors.Is) by a *NotInstalledError.
+var ErrNotInstalled = errors.New("gos: GOS table not installed")
+
+// NotInstalledError reports that the table of a tabulated source is in
+// none of the directories searched.
+type NotInstalledError struct {
+	Source string   // "kohl" or "zhang"
+	File   string   // the preferred file name
+	DOI    string   // where to download it
+	Dirs   []string // the directories searched, in order
+}
+
+// Error says what is missing and where it comes from; with directories,
+// it suggests the last one searched (the most general, e.g. a per-user
+// directory) as the place to put the file.
+func (e *NotInstalledError) Error() string {
+	msg := fmt.Sprintf("gos: the %s GOS table %s is not installed: download it from doi:%s", e.Source, e.File, e.DOI)
+	if len(e.Dirs) > 0 {
+		msg += " and put it in " + e.Dirs[len(e.Dirs)-1]
+	}
+	return msg
+}
+
+func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInstalled }

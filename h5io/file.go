@@ -304,6 +304,22 @@ func (f *File) ReadInstrument() (Instrument, error) {
 	return inst, nil
 }
 
+// NotProcessingFileError reports an HDF5 file that is not an eelsh5
+// processing file: it has no file_format attribute (HasFormat false), or
+// another one, e.g. "HyperSpy" or "GOSH".
+type NotProcessingFileError struct {
+	File      string
+	Format    string // the file_format attribute, when HasFormat
+	HasFormat bool
+}
+
+func (e *NotProcessingFileError) Error() string {
+	if !e.HasFormat {
+		return fmt.Sprintf("h5io: %q is not an eelsh5 processing file (no %s attribute)", e.File, AttrFileFormat)
+	}
+	return fmt.Sprintf("h5io: %q is not an eelsh5 processing file (file_format is %q)", e.File, e.Format)
+}
+
 // CheckVersion verifies that the file is an eelsh5 processing file this
 // build can read: file_format "eelsh5" and a major version not newer than
 // SupportedMajor.
@@ -315,15 +331,11 @@ func (f *File) CheckVersion() error {
 	defer rootH.close()
 	root := rootH.id()
 	if !attrExists(root, AttrFileFormat) {
-		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (no %s attribute; use 'eelsh5 import' for other files)", f.path, AttrFileFormat)
+		return &NotProcessingFileError{File: f.path}
 	}
 	ff, err := readStrings(root, AttrFileFormat, true)
 	if err != nil || len(ff) != 1 || ff[0] != FileFormat {
-		hint := ""
-		if strings.Join(ff, ",") == "HyperSpy" {
-			hint = "; use 'eelsh5 import' to make one from it"
-		}
-		return fmt.Errorf("h5io: %q is not an eelsh5 processing file (file_format is %q%s)", f.path, strings.Join(ff, ","), hint)
+		return &NotProcessingFileError{File: f.path, Format: strings.Join(ff, ","), HasFormat: true}
 	}
 	v, err := readStrings(root, AttrFileVersion, true)
 	if err != nil || len(v) != 1 {

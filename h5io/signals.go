@@ -1,6 +1,7 @@
 package h5io
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -11,10 +12,28 @@ import (
 )
 
 // SignalOptions choose what OpenSignal imports from a file that holds
-// several signals.
+// several signals. The zero value takes the first EELS signal, or the only
+// signal.
 type SignalOptions struct {
 	Title string // HyperSpy signal group title; "" for the first EELS one
 }
+
+// ErrAmbiguousSignal is matched (errors.Is) by an *AmbiguousSignalError.
+var ErrAmbiguousSignal = errors.New("h5io: no signal chosen")
+
+// AmbiguousSignalError reports a HyperSpy file with several signals, none
+// of them EELS, opened without SignalOptions.Title: which one to import
+// has to be chosen.
+type AmbiguousSignalError struct {
+	File    string
+	Signals []string // the signal titles, sorted
+}
+
+func (e *AmbiguousSignalError) Error() string {
+	return fmt.Sprintf("h5io: %q has no EELS signal among %d signals (signals: %s)", e.File, len(e.Signals), strings.Join(e.Signals, ", "))
+}
+
+func (e *AmbiguousSignalError) Is(target error) bool { return target == ErrAmbiguousSignal }
 
 // OpenSignal reads an HDF5 file with EELS data from another program,
 // recognised by content: HyperSpy .hspy (doc/formats.md 2), pyEELSMODEL
@@ -121,7 +140,7 @@ func (f *File) hyperspySignal(opt SignalOptions) (*formats.Signal, error) {
 			return nil, fmt.Errorf("h5io: %q has no signal %q (signals: %s)", f.path, opt.Title, strings.Join(groups, ", "))
 		}
 		if len(groups) > 1 {
-			return nil, fmt.Errorf("h5io: %q has no EELS signal; choose one with --signal (signals: %s)", f.path, strings.Join(groups, ", "))
+			return nil, &AmbiguousSignalError{File: f.path, Signals: groups}
 		}
 		pick = groups[0]
 	}

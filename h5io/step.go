@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,12 +28,49 @@ type Step struct {
 	Resumed bool // the step continues an interrupted run
 }
 
-// StepExistsError reports that a step of that name already exists.
+// StepExistsError reports that a step of that name already exists (and
+// replacing it was not asked for).
 type StepExistsError struct{ File, Path string }
 
 func (e *StepExistsError) Error() string {
-	return fmt.Sprintf("h5io: %q already has %s (use --overwrite to replace it, or --step NAME to keep both)", e.File, e.Path)
+	return fmt.Sprintf("h5io: %q already has %s", e.File, e.Path)
 }
+
+// Sentinels of a ResumeError, for errors.Is.
+var (
+	// ErrResumeMismatch: the interrupted step was started with other
+	// parameters than the run that wants to continue it.
+	ErrResumeMismatch = errors.New("h5io: the interrupted step was started with other options")
+	// ErrResumeUnreadable: the interrupted step's parameters or checkpoint
+	// cannot be read, or the checkpoint does not fit this run.
+	ErrResumeUnreadable = errors.New("h5io: the interrupted step cannot be continued")
+)
+
+// ResumeError reports that ResumeStep or Checkpoint cannot continue the
+// interrupted step Step of File. errors.Is matches Kind, which is
+// ErrResumeMismatch or ErrResumeUnreadable; Unwrap gives the underlying
+// error, if any. Starting the step afresh (BeginStep) is always possible.
+type ResumeError struct {
+	File, Step string
+	Kind       error // ErrResumeMismatch or ErrResumeUnreadable
+	Detail     string
+	Err        error
+}
+
+func (e *ResumeError) Error() string {
+	if e.Kind == ErrResumeMismatch {
+		return fmt.Sprintf("h5io: the interrupted %s in %q was started with other options", e.Step, e.File)
+	}
+	msg := fmt.Sprintf("h5io: the interrupted %s in %q %s", e.Step, e.File, e.Detail)
+	if e.Err != nil {
+		msg += fmt.Sprintf(" (%v)", e.Err)
+	}
+	return msg
+}
+
+func (e *ResumeError) Is(target error) bool { return target == e.Kind }
+
+func (e *ResumeError) Unwrap() error { return e.Err }
 
 // BeginStep starts writing step name of /entry with its provenance.
 // Without overwrite an existing step of that name is an error; with it,
@@ -89,13 +127,13 @@ func (f *File) ResumeStep(name string, prov *multispectrum.Provenance, overwrite
 	}
 	var old map[string]any
 	if err := f.ReadNote(tmp+"/"+ProcParameters, &old); err != nil {
-		return nil, fmt.Errorf("h5io: the interrupted %s in %q is unreadable (%v); run without --resume to start again", name, f.path, err)
+		return nil, &ResumeError{File: f.path, Step: name, Kind: ErrResumeUnreadable, Detail: "is unreadable", Err: err}
 	}
 	b, _ := json.Marshal(prov.Params)
 	var cur map[string]any
 	json.Unmarshal(b, &cur)
 	if !reflect.DeepEqual(old, cur) {
-		return nil, fmt.Errorf("h5io: the interrupted %s in %q was started with other options; run it with the same options, or without --resume to start again", name, f.path)
+		return nil, &ResumeError{File: f.path, Step: name, Kind: ErrResumeMismatch}
 	}
 	return &Step{f: f, Name: name, tmp: tmp, final: final, Resumed: true}, nil
 }
@@ -142,7 +180,7 @@ func (s *Step) Checkpoint(ntiles, nacc int) (*Checkpoint, error) {
 	}
 	if in, err := getInfo(f.id(), base+"/tiles_done", false); err != nil || len(in.dims) != 1 || in.dims[0] != ntiles {
 		c.Close()
-		return nil, fmt.Errorf("h5io: the checkpoint of the interrupted %s in %q does not match this run; run without --resume", s.Name, f.path)
+		return nil, &ResumeError{File: f.path, Step: s.Name, Kind: ErrResumeUnreadable, Detail: "has a checkpoint that does not match this run"}
 	}
 	return c, nil
 }
@@ -260,7 +298,7 @@ func (s *Step) Commit(defaultChild string) error {
 }
 
 // Abort removes the partly written step; the previous step of that name,
-// if any, is untouched. A step with a checkpoint is kept for --resume.
+// if any, is untouched. A step with a checkpoint is kept for ResumeStep.
 func (s *Step) Abort() error {
 	if s.done {
 		return nil

@@ -136,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer stop()
 	c.ctx = ctx
 	if err := kctx.Run(&c.Globals); err != nil {
+		err = withHint(err) // the command-line advice for library errors
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 %s --help' for usage.\n", ue.error, kctx.Command())

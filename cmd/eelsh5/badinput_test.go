@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		{"E0 out of range (kV given)", plain, append([]string{"fit", plain, "--E0", "300"}, fitArgs...), 2, "give it in volts", nil},
 		{"beta out of range (mrad given)", plain, append([]string{"fit", plain, "--beta", "20"}, fitArgs...), 2, "give it in radians", nil},
 		{"alpha out of range", plain, append([]string{"fit", plain, "--alpha", "0.9"}, fitArgs...), 2, "convergence semi-angle", nil},
-		{"GOS table missing", plain, append([]string{"fit", plain, "--gos", "zhang"}, fitArgs...), 1, "download it from doi:10.5281/zenodo.11199911", nil},
+		{"GOS table missing", plain, append([]string{"fit", plain, "--gos", "zhang"}, fitArgs...), 1, "download it from doi:10.5281/zenodo.11199911 and put it in /nonexistent/config/eelsh5/gos (or set EELSH5_GOS_DIR, or pass --gos-file); or use --gos hydrogenic, which needs no file", nil},
 		{"GOS table corrupt", plain, append([]string{"fit", plain, "--gos", "kohl", "--gos-file", text}, fitArgs...), 1, "is not an HDF5 file", nil},
 		{"step exists", good, []string{"simulate", good, "-q"}, 1, "use --overwrite", nil},
 		{"unknown command or flag", "", []string{"fit", plain, "--colour", "red"}, 2, "unknown flag --colour", nil},

@@ -25,13 +25,33 @@ type gosFlags struct {
 	GOSFile string `name:"gos-file" type:"path" help:"GOS table file (default: searched in $EELSH5_GOS_DIR and ~/.config/eelsh5/gos)."`
 }
 
+// gosSearchDirs returns the directories searched for GOS table files, in
+// order: $EELSH5_GOS_DIR, then <user config dir>/eelsh5/gos (e.g.
+// ~/.config/eelsh5/gos; $XDG_CONFIG_HOME/eelsh5/gos when that is set).
+func gosSearchDirs() []string {
+	var dirs []string
+	if d := os.Getenv("EELSH5_GOS_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	if c, err := os.UserConfigDir(); err == nil {
+		dirs = append(dirs, filepath.Join(c, "eelsh5", "gos"))
+	}
+	return dirs
+}
+
+// locator finds GOS tables as the command line promises: --gos-file,
+// then $EELSH5_GOS_DIR, then ~/.config/eelsh5/gos.
+func (f gosFlags) locator() gos.Locator {
+	return gos.Locator{File: f.GOSFile, Dirs: gosSearchDirs()}
+}
+
 // openSource opens the selected GOS source; close releases its file.
 func (f gosFlags) openSource() (src gos.Source, close func(), err error) {
 	if f.GOS == "hydrogenic" || f.GOS == "" {
 		return gos.Hydrogenic(), func() {}, nil
 	}
 	info, _ := gos.LookupSource(f.GOS)
-	path, err := gos.Locate(f.GOS, f.GOSFile)
+	path, err := f.locator().Locate(f.GOS)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,7 +231,7 @@ func (c *gosListCmd) Run(g *Globals) error {
 			fmt.Fprintf(w, "    %-3s %s\n", el, strings.Join(cov[el], " "))
 		}
 	}
-	fmt.Fprintf(w, "search path: %s\n", strings.Join(gos.SearchDirs(), ", "))
+	fmt.Fprintf(w, "search path: %s\n", strings.Join(gosSearchDirs(), ", "))
 	return nil
 }
 

@@ -95,6 +95,11 @@ func (b *builder) floats(name string, v []float32) {
 // given dims (fastest first) with values 0, 1, 2, ... and the energy
 // calibration origin/scale on dimension ed.
 func buildDM(v int, dims []int, ed int, format string) []byte {
+	return buildDMImages(v, dims, ed, format, 1)
+}
+
+// buildDMImages is buildDM with nimages identical EELS images.
+func buildDMImages(v int, dims []int, ed int, format string, nimages int) []byte {
 	n := 1
 	for _, d := range dims {
 		n *= d
@@ -113,42 +118,44 @@ func buildDM(v int, dims []int, ed int, format string) []byte {
 	b.be(4, 1) // little-endian payloads
 	b.buf.Write([]byte{1, 0})
 	b.count(1)
-	b.group("ImageList", 1, func(l *builder) {
-		l.group("", 3, func(im *builder) {
-			im.group("ImageData", 4, func(d *builder) {
-				d.i32("DataType", 2)
-				d.group("Dimensions", len(dims), func(ds *builder) {
-					for _, x := range dims {
-						ds.i32("", int32(x))
-					}
-				})
-				d.group("Calibrations", 1, func(c *builder) {
-					c.group("Dimension", len(dims), func(cd *builder) {
-						for i := range dims {
-							cd.group("", 3, func(one *builder) {
-								if i == ed {
-									one.f32("Origin", -400)
-									one.f32("Scale", 0.5)
-									one.text("Units", "eV")
-								} else {
-									one.f32("Origin", 0)
-									one.f32("Scale", 2)
-									one.text("Units", "nm")
-								}
-							})
+	b.group("ImageList", nimages, func(l *builder) {
+		for range nimages {
+			l.group("", 3, func(im *builder) {
+				im.group("ImageData", 4, func(d *builder) {
+					d.i32("DataType", 2)
+					d.group("Dimensions", len(dims), func(ds *builder) {
+						for _, x := range dims {
+							ds.i32("", int32(x))
 						}
 					})
+					d.group("Calibrations", 1, func(c *builder) {
+						c.group("Dimension", len(dims), func(cd *builder) {
+							for i := range dims {
+								cd.group("", 3, func(one *builder) {
+									if i == ed {
+										one.f32("Origin", -400)
+										one.f32("Scale", 0.5)
+										one.text("Units", "eV")
+									} else {
+										one.f32("Origin", 0)
+										one.f32("Scale", 2)
+										one.text("Units", "nm")
+									}
+								})
+							}
+						})
+					})
+					d.floats("Data", data)
 				})
-				d.floats("Data", data)
-			})
-			im.text("Name", "built")
-			im.group("ImageTags", 1, func(t *builder) {
-				t.group("Meta Data", 2, func(m *builder) {
-					m.text("Signal", "EELS")
-					m.text("Format", format)
+				im.text("Name", "built")
+				im.group("ImageTags", 1, func(t *builder) {
+					t.group("Meta Data", 2, func(m *builder) {
+						m.text("Signal", "EELS")
+						m.text("Format", format)
+					})
 				})
 			})
-		})
+		}
 	})
 	b.buf.Write(make([]byte, 8))
 	return b.buf.Bytes()

@@ -120,7 +120,7 @@ func TestRefusals(t *testing.T) {
 		{"dm4_3d_image_stack.dm4", "3-D image stack"},
 		{"dm4_cl_linescan_si.dm4", "signal type CL, spectral unit \"nm\", not EELS"},
 		{"dm3_multi_image.dm3", "no EELS image among 2 images"},
-		{"dm3_1d_float32_uncalibrated.dm3", "--energy OFFSET:DISPERSION"},
+		{"dm3_1d_float32_uncalibrated.dm3", "has no EELS tags and its spectral axis is not calibrated in eV"},
 		{"dm4_1d_float32_uncalibrated.dm4", "not calibrated in eV"},
 	} {
 		_, err := open(t, c.file).Signal(Options{Image: -1})
@@ -132,6 +132,42 @@ func TestRefusals(t *testing.T) {
 	_, err := open(t, "dm3_multi_image.dm3").Signal(Options{Image: -1})
 	if !strings.Contains(err.Error(), `"HAADF"`) || !strings.Contains(err.Error(), `"Plot"`) {
 		t.Errorf("multi-image message: %v", err)
+	}
+}
+
+// The refusals a caller can act on (choose an image, give a calibration)
+// are typed errors; their messages name no command-line flag.
+func TestChoiceErrors(t *testing.T) {
+	_, err := open(t, "dm3_multi_image.dm3").Signal(Options{Image: -1})
+	var amb *AmbiguousImageError
+	if !errors.Is(err, ErrAmbiguousImage) || !errors.As(err, &amb) || amb.EELS != 0 || len(amb.Images) != 2 {
+		t.Errorf("multi-image file: %v (%+v)", err, amb)
+	}
+	for _, v := range []int{3, 4} {
+		f, err := openBytes(buildDMImages(v, []int{8}, 0, "Spectrum", 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Signal(Options{Image: -1})
+		if !errors.As(err, &amb) || amb.EELS != 3 || len(amb.Images) != 3 || !strings.HasPrefix(err.Error(), "dm: 3 EELS images (images: ") {
+			t.Errorf("v%d, 3 EELS images: %v", v, err)
+		}
+		if _, err := f.Signal(Options{Image: 1}); err != nil {
+			t.Errorf("v%d, image 1 chosen: %v", v, err)
+		}
+	}
+	for _, name := range []string{"dm3_1d_float32_uncalibrated.dm3", "dm4_1d_float32_uncalibrated.dm4"} {
+		_, err := open(t, name).Signal(Options{Image: -1})
+		var unc *UncalibratedError
+		if !errors.Is(err, ErrUncalibrated) || !errors.As(err, &unc) || unc.Image == "" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, name := range []string{"dm3_multi_image.dm3", "dm3_1d_float32_uncalibrated.dm3"} {
+		_, err := open(t, name).Signal(Options{Image: -1})
+		if err == nil || strings.Contains(err.Error(), "--") {
+			t.Errorf("%s: %v names a flag", name, err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package dm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -194,17 +195,59 @@ func (im *Image) isSpectrumImage() bool {
 	return im.Tags != nil && im.Tags.Lookup("spim") != nil
 }
 
-// Signal finds the EELS data of the file and describes it (doc/formats.md
-// 4.6-4.8). index selects an image explicitly (-1: the EELS image).
-// Images without spectrum tags, image stacks, non-EELS signals (CL, EDS)
-// and thumbnails are refused with the reason.
-// Options choose what Signal imports.
+// Options choose what Signal imports. Image is an image index, so the
+// zero Options asks for image 0 (often a thumbnail, which is refused);
+// Image -1 lets Signal find the EELS image. A nil Energy keeps the file's
+// calibration.
 type Options struct {
 	Image int // image index, -1 for the EELS image
 	// Energy overrides the energy calibration of uncalibrated data.
 	Energy *multispectrum.EnergyAxis
 }
 
+// ErrAmbiguousImage is matched (errors.Is) by an *AmbiguousImageError.
+var ErrAmbiguousImage = errors.New("dm: no image chosen")
+
+// AmbiguousImageError reports that Signal cannot tell which image to
+// import (Options.Image is -1): the file has several EELS images (EELS >
+// 1), or several images and none of them EELS (EELS == 0).
+type AmbiguousImageError struct {
+	EELS   int      // number of EELS images
+	Images []string // descriptions of every image but thumbnails, in file order
+}
+
+func (e *AmbiguousImageError) Error() string {
+	if e.EELS > 1 {
+		return fmt.Sprintf("dm: %d EELS images (images: %s)", e.EELS, strings.Join(e.Images, "; "))
+	}
+	return fmt.Sprintf("dm: no EELS image among %d images (images: %s)", len(e.Images), strings.Join(e.Images, "; "))
+}
+
+func (e *AmbiguousImageError) Is(target error) bool { return target == ErrAmbiguousImage }
+
+// ErrUncalibrated is matched (errors.Is) by an *UncalibratedError.
+var ErrUncalibrated = errors.New("dm: the energy axis is not calibrated")
+
+// UncalibratedError reports an image without EELS tags whose spectral
+// axis is not calibrated in eV: it may be EELS, but only a calibration
+// given in Options.Energy says where its channels are.
+type UncalibratedError struct {
+	Image string // description of the image
+	Units string // the unit of its spectral axis
+}
+
+func (e *UncalibratedError) Error() string {
+	return fmt.Sprintf("dm: %s has no EELS tags and its spectral axis is not calibrated in eV (unit %q)", e.Image, e.Units)
+}
+
+func (e *UncalibratedError) Is(target error) bool { return target == ErrUncalibrated }
+
+// Signal finds the EELS data of the file and describes it (doc/formats.md
+// 4.6-4.8). opt.Image selects an image explicitly (-1: the EELS image;
+// an *AmbiguousImageError when there is no single one). Images without
+// spectrum tags, image stacks, non-EELS signals (CL, EDS) and thumbnails
+// are refused with the reason; an image without EELS tags and without an
+// eV calibration needs opt.Energy (else an *UncalibratedError).
 func (f *File) Signal(opt Options) (*formats.Signal, error) {
 	index := opt.Image
 	ims, err := f.Images()
@@ -241,11 +284,11 @@ func (f *File) Signal(opt Options) (*formats.Signal, error) {
 		case len(eels) == 1:
 			im = eels[0]
 		case len(eels) > 1:
-			return nil, fmt.Errorf("dm: %d EELS images; choose one with --image (images: %s)", len(eels), strings.Join(descs, "; "))
+			return nil, &AmbiguousImageError{EELS: len(eels), Images: descs}
 		case len(cands) == 1:
 			im = cands[0]
 		default:
-			return nil, fmt.Errorf("dm: no EELS image among %d images; choose one with --image (images: %s)", len(cands), strings.Join(descs, "; "))
+			return nil, &AmbiguousImageError{Images: descs}
 		}
 	}
 	return im.signal(f, opt.Energy)
@@ -313,7 +356,7 @@ func (im *Image) signal(f *File, energy *multispectrum.EnergyAxis) (*formats.Sig
 		if sig == "EELS" {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("the energy axis has unit %q, not eV", c.Units))
 		} else {
-			return nil, fmt.Errorf("dm: %s has no EELS tags and its spectral axis is not calibrated in eV (unit %q): give the calibration with --energy OFFSET:DISPERSION if it is EELS", im.describe(), c.Units)
+			return nil, &UncalibratedError{Image: im.describe(), Units: c.Units}
 		}
 	}
 	if err := s.Axis.Validate(); err != nil {

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/eelsh5/eelsh5/formats/dm"
+	"github.com/eelsh5/eelsh5/gos"
+	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+// withHint appends the command-line advice the libraries no longer give,
+// and keeps the original error reachable for errors.Is and errors.As.
+func TestWithHint(t *testing.T) {
+	_, notInModel := gos.Hydrogenic().Edge("Fe", "K", multispectrum.EnergyAxis{Offset: 100, Dispersion: 1, Size: 2000}, 0)
+	if notInModel == nil {
+		t.Fatal("hydrogenic Fe K accepted")
+	}
+	exists := &h5io.StepExistsError{File: "a.nxs", Path: "/entry/fit"}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{exists, `h5io: "a.nxs" already has /entry/fit (use --overwrite to replace it, or --step NAME to keep both)`},
+		{fmt.Errorf("quant: %w", exists), `quant: h5io: "a.nxs" already has /entry/fit (use --overwrite to replace it, or --step NAME to keep both)`},
+		{&h5io.ResumeError{File: "a.nxs", Step: "fit", Kind: h5io.ErrResumeMismatch},
+			`h5io: the interrupted fit in "a.nxs" was started with other options; run it with the same options, or without --resume to start again`},
+		{&h5io.ResumeError{File: "a.nxs", Step: "fit", Kind: h5io.ErrResumeUnreadable, Detail: "is unreadable", Err: errors.New("bad JSON")},
+			`h5io: the interrupted fit in "a.nxs" is unreadable (bad JSON); run without --resume to start again`},
+		{&h5io.AmbiguousSignalError{File: "a.hspy", Signals: []string{"s1", "s2"}},
+			`h5io: "a.hspy" has no EELS signal among 2 signals (signals: s1, s2); choose one with --signal (--lowloss-signal for the low loss)`},
+		{&h5io.NotProcessingFileError{File: "a.h5"}, `h5io: "a.h5" is not an eelsh5 processing file (no file_format attribute); use 'eelsh5 import' for other files`},
+		{&h5io.NotProcessingFileError{File: "a.hspy", Format: "HyperSpy", HasFormat: true},
+			`h5io: "a.hspy" is not an eelsh5 processing file (file_format is "HyperSpy"); use 'eelsh5 import' to make one from it`},
+		{&h5io.NotProcessingFileError{File: "a.gosh", Format: "GOSH", HasFormat: true}, `h5io: "a.gosh" is not an eelsh5 processing file (file_format is "GOSH")`},
+		{&dm.AmbiguousImageError{EELS: 3, Images: []string{"image 1", "image 2", "image 3"}},
+			`dm: 3 EELS images (images: image 1; image 2; image 3); choose one with --image (--lowloss-image for the low loss)`},
+		{&dm.AmbiguousImageError{Images: []string{"image 0", "image 1"}},
+			`dm: no EELS image among 2 images (images: image 0; image 1); choose one with --image (--lowloss-image for the low loss)`},
+		{&dm.UncalibratedError{Image: "image 0", Units: "px"},
+			`dm: image 0 has no EELS tags and its spectral axis is not calibrated in eV (unit "px"): give the calibration with --energy OFFSET:DISPERSION if it is EELS`},
+		{&gos.NotInstalledError{Source: "zhang", File: "Dirac_GOS.gosh", DOI: "10.5281/zenodo.11199911", Dirs: []string{"/d", "/c/eelsh5/gos"}},
+			"gos: the zhang GOS table Dirac_GOS.gosh is not installed: download it from doi:10.5281/zenodo.11199911 and put it in /c/eelsh5/gos (or set EELSH5_GOS_DIR, or pass --gos-file); or use --gos hydrogenic, which needs no file"},
+		{&gos.NotInstalledError{Source: "zhang", File: "Dirac_GOS.gosh", DOI: "10.5281/zenodo.11199911"},
+			"gos: the zhang GOS table Dirac_GOS.gosh is not installed: download it from doi:10.5281/zenodo.11199911 and set EELSH5_GOS_DIR or pass --gos-file; or use --gos hydrogenic, which needs no file"},
+		{notInModel, "gos: the hydrogenic model has K edges for Z = 1..22 only, not Fe (Z = 26); use a tabulated GOS (--gos kohl or zhang)"},
+	} {
+		got := withHint(c.err)
+		if got.Error() != c.want {
+			t.Errorf("withHint(%q)\n = %q\nwant %q", c.err, got, c.want)
+		}
+		if !errors.Is(got, c.err) {
+			t.Errorf("withHint(%q) hides the original error", c.err)
+		}
+	}
+	var se *h5io.StepExistsError
+	if !errors.As(withHint(exists), &se) || se != exists {
+		t.Error("errors.As does not see through the hint")
+	}
+	// A usage error stays one, with the advice on what it wraps.
+	var ue usageError
+	if got := withHint(usageError{exists}); !errors.As(got, &ue) || !strings.HasSuffix(ue.Error(), "--step NAME to keep both)") {
+		t.Errorf("usage error: %v", got)
+	}
+	// Errors without advice pass unchanged.
+	plain := errors.New("h5io: something else")
+	if withHint(plain) != plain {
+		t.Error("an error without advice was changed")
+	}
+	if u := (usageError{plain}); withHint(u) != error(u) {
+		t.Error("a usage error without advice was changed")
+	}
+}
+
+// The advice reaches the user on stderr, as the libraries gave it before.
+func TestHintsOnTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	xsec := []string{"xsec", "--element", "Fe", "--edge", "K", "--E0", "300e3", "--beta", "20e-3", "--range", "7000:7200:1"}
+	for _, c := range []struct {
+		what string
+		env  map[string]string
+		args []string
+		want string // the whole stderr
+	}{
+		{"hydrogenic edge missing", nil, append(xsec, "--gos", "hydrogenic"),
+			"eelsh5: error: gos: the hydrogenic model has K edges for Z = 1..22 only, not Fe (Z = 26); use a tabulated GOS (--gos kohl or zhang)\n"},
+		{"GOS table missing", map[string]string{"EELSH5_GOS_DIR": dir, "XDG_CONFIG_HOME": "/nonexistent/config"}, append(xsec, "--gos", "kohl"),
+			"eelsh5: error: gos: the kohl GOS table Segger_Guzzinati_Kohl_1.5.0.gosh is not installed: download it from doi:10.5281/zenodo.7645765 and put it in /nonexistent/config/eelsh5/gos (or set EELSH5_GOS_DIR, or pass --gos-file); or use --gos hydrogenic, which needs no file\n"},
+		{"GOS table missing, no directory to search", map[string]string{"EELSH5_GOS_DIR": "", "XDG_CONFIG_HOME": "", "HOME": ""}, append(xsec, "--gos", "kohl"),
+			"eelsh5: error: gos: the kohl GOS table Segger_Guzzinati_Kohl_1.5.0.gosh is not installed: download it from doi:10.5281/zenodo.7645765 and set EELSH5_GOS_DIR or pass --gos-file; or use --gos hydrogenic, which needs no file\n"},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			_, errs, code := eelsh5(t, c.args...)
+			if code != 1 || errs != c.want {
+				t.Errorf("exit %d, stderr\n%q\nwant\n%q", code, errs, c.want)
+			}
+		})
+	}
+	// The search order: --gos-file, then $EELSH5_GOS_DIR, then
+	// $XDG_CONFIG_HOME/eelsh5/gos.
+	cfg := t.TempDir()
+	t.Setenv("EELSH5_GOS_DIR", dir)
+	t.Setenv("XDG_CONFIG_HOME", cfg)
+	if got, want := gosSearchDirs(), []string{dir, filepath.Join(cfg, "eelsh5", "gos")}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("search dirs %v, want %v", got, want)
+	}
+	if l := (gosFlags{GOS: "kohl", GOSFile: "/x.gosh"}).locator(); l.File != "/x.gosh" || len(l.Dirs) != 2 || l.Dirs[0] != dir {
+		t.Errorf("locator %+v", l)
+	}
+
+	for _, c := range []struct {
+		what   string
+		args   []string
+		suffix string
+	}{
+		{"DM file with two images, neither EELS", []string{"import", fixtures + "dm3_multi_image.dm3", "-o", filepath.Join(dir, "m.nxs"), "-q"},
+			"; choose one with --image (--lowloss-image for the low loss)\n"},
+		{"DM spectrum without calibration", []string{"import", fixtures + "dm3_1d_float32_uncalibrated.dm3", "-o", filepath.Join(dir, "u.nxs"), "-q"},
+			`has no EELS tags and its spectral axis is not calibrated in eV (unit ""): give the calibration with --energy OFFSET:DISPERSION if it is EELS` + "\n"},
+	} {
+		_, errs, code := eelsh5(t, c.args...)
+		if code != 1 || !strings.HasSuffix(errs, c.suffix) || strings.Count(errs, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q, want it to end with %q", c.what, code, errs, c.suffix)
+		}
+	}
+
+	// A HyperSpy file given where a processing file is needed.
+	hspy := filepath.Join(dir, "s.hspy")
+	b, err := os.ReadFile(fixtures + "hyperspy_eels_1d.hspy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(hspy, b, 0o644)
+	if _, errs, code := eelsh5(t, "plot", hspy, "-o", filepath.Join(dir, "fig")); code != 1 ||
+		errs != `eelsh5: error: h5io: "`+hspy+`" is not an eelsh5 processing file (file_format is "HyperSpy"); use 'eelsh5 import' to make one from it`+"\n" {
+		t.Errorf("plot of a HyperSpy file: exit %d, %q", code, errs)
+	}
+
+	// A step that exists.
+	nxs := filepath.Join(dir, "s.nxs")
+	if _, errs, code := eelsh5(t, "simulate", nxs, "--size", "4", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	fit := []string{"fit", nxs, "-q", "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--step", "f"}
+	if _, errs, code := eelsh5(t, fit...); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, errs, code := eelsh5(t, fit...); code != 1 ||
+		errs != `eelsh5: error: h5io: "`+nxs+`" already has /entry/f (use --overwrite to replace it, or --step NAME to keep both)`+"\n" {
+		t.Errorf("step exists: exit %d, %q", code, errs)
+	}
+}
