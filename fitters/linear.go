@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Method selects a linear solver.
+// Method selects a linear solver. The zero Method ("") is WLS.
 type Method string
 
 const (
@@ -13,6 +13,33 @@ const (
 	WLS  Method = "wls"  // Poisson-weighted least squares, w = 1/max(y, 1) (6.2)
 	NNLS Method = "nnls" // non-negative least squares (Lawson-Hanson) on the weighted system
 )
+
+// DefaultMethod is the method of the zero Method.
+const DefaultMethod = WLS
+
+// ParseMethod returns the method named s (as in a model file or on a
+// command line): "ols", "wls" or "nnls"; "" is DefaultMethod. Any other
+// name is an error.
+func ParseMethod(s string) (Method, error) {
+	m := Method(s)
+	if m == "" {
+		return DefaultMethod, nil
+	}
+	if err := m.Validate(); err != nil {
+		return "", err
+	}
+	return m, nil
+}
+
+// Validate reports whether m names a linear method ("" does: it is
+// DefaultMethod).
+func (m Method) Validate() error {
+	switch m {
+	case "", OLS, WLS, NNLS:
+		return nil
+	}
+	return fmt.Errorf("fitters: unknown linear method %q (use %s, %s or %s)", string(m), OLS, WLS, NNLS)
+}
 
 // Status is the outcome of a pixel's fit.
 type Status int8
@@ -29,8 +56,14 @@ const (
 // StatusCodes documents the status values, as stored with the maps.
 const StatusCodes = "0 ok, 1 non-finite data, 2 singular (rank-deficient) design, 3 no convergence, 4 non-positive model (CRLB undefined), 5 unusable low loss"
 
+// String names the status; values outside StatusCodes (e.g. read from a
+// damaged file) are "status N".
 func (s Status) String() string {
-	return [...]string{"ok", "non-finite data", "singular", "no convergence", "non-positive model", "unusable low loss"}[s]
+	names := [...]string{"ok", "non-finite data", "singular", "no convergence", "non-positive model", "unusable low loss"}
+	if s < 0 || int(s) >= len(names) {
+		return fmt.Sprintf("status %d", int(s))
+	}
+	return names[s]
 }
 
 // Linear solves min || W^(1/2) (A c - y) || for one pixel at a time.
@@ -62,15 +95,19 @@ type Linear struct {
 // brings the error back to that of QR.
 const csneLimit = 1e6
 
-// NewLinear returns a solver for n channels and p parameters.
+// NewLinear returns a solver for n channels and p parameters by method m
+// ("" is DefaultMethod, WLS). An empty problem or an unknown method is a
+// programming error and panics: check a method named in a file or on a
+// command line with ParseMethod (or Method.Validate) first.
 func NewLinear(n, p int, m Method) *Linear {
 	if n < 1 || p < 1 {
 		panic("fitters: empty linear problem")
 	}
-	switch m {
-	case OLS, WLS, NNLS:
-	default:
-		panic(fmt.Sprintf("fitters: unknown linear method %q", m))
+	if m == "" {
+		m = DefaultMethod
+	}
+	if err := m.Validate(); err != nil {
+		panic(err.Error() + "; check it with ParseMethod before NewLinear")
 	}
 	l := &Linear{N: n, P: p, Method: m, b: make([]float64, (p+1)*n), sw: make([]float64, n), scale: make([]float64, p),
 		g: make([]float64, (p+1)*(p+1)), res: make([]float64, n), d: make([]float64, p),
@@ -96,10 +133,21 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 	if len(a) != n*p || len(y) != n || len(coef) != p {
 		panic("fitters: Fit dimension mismatch")
 	}
-	if l.Method == WLS {
+	m := l.Method
+	if m == "" {
+		m = DefaultMethod
+	}
+	switch m {
+	case WLS:
 		weighted = true
-	} else if l.Method == OLS {
+	case OLS:
 		weighted = false
+	case NNLS:
+		if l.nn == nil {
+			l.nn = newNNLS(p)
+		}
+	default:
+		panic(m.Validate().Error() + "; check it with ParseMethod before setting Linear.Method")
 	}
 	for i, v := range y {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -112,7 +160,7 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 		}
 		l.sw[i] = math.Sqrt(w)
 	}
-	if l.Method != NNLS {
+	if m != NNLS {
 		if res, ok := l.fitCSNE(coef, a, y); ok {
 			return res
 		}
@@ -174,7 +222,7 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 			res.Condition = math.Inf(1)
 		}
 	}
-	if l.Method == NNLS {
+	if m == NNLS {
 		if !l.nn.solve(coef, l.rr, l.z, p) {
 			res.Status = NoConvergence
 		}

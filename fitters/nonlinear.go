@@ -15,7 +15,8 @@ type Model interface {
 	Jacobian(jac, params []float64)
 }
 
-// Objective selects what NonLinear minimises.
+// Objective selects what NonLinear minimises. The zero Objective ("") is
+// LeastSquares.
 type Objective string
 
 const (
@@ -27,6 +28,33 @@ const (
 	PoissonML Objective = "poisson"
 )
 
+// DefaultObjective is the objective of the zero Objective.
+const DefaultObjective = LeastSquares
+
+// ParseObjective returns the objective named s (as in a model file or on
+// a command line): "lsq" or "poisson"; "" is DefaultObjective. Any other
+// name is an error.
+func ParseObjective(s string) (Objective, error) {
+	o := Objective(s)
+	if o == "" {
+		return DefaultObjective, nil
+	}
+	if err := o.Validate(); err != nil {
+		return "", err
+	}
+	return o, nil
+}
+
+// Validate reports whether o names an objective ("" does: it is
+// DefaultObjective).
+func (o Objective) Validate() error {
+	switch o {
+	case "", LeastSquares, PoissonML:
+		return nil
+	}
+	return fmt.Errorf("fitters: unknown objective %q (use %s or %s)", string(o), LeastSquares, PoissonML)
+}
+
 // NonLinear fits a Model by Levenberg-Marquardt: for least squares the
 // Gauss-Newton matrix J'WJ, for Poisson likelihood Fisher scoring with
 // the information matrix J' diag(1/m) J, both damped by lambda times
@@ -36,24 +64,35 @@ type NonLinear struct {
 	N, P      int
 	Objective Objective
 	Weighted  bool
-	Lower     []float64 // per parameter; -Inf for none
-	Upper     []float64
-	MaxIter   int     // default 100
-	Tol       float64 // relative change of the cost for convergence, default 1e-10
+	Lower     []float64 // per parameter; -Inf for none; nil: unbounded below
+	Upper     []float64 // per parameter; +Inf for none; nil: unbounded above
+	MaxIter   int       // iterations at most; 0 (or less): DefaultMaxIter
+	Tol       float64   // relative change of the cost for convergence; 0 (or less, or NaN): DefaultTol
 
 	m, mt, w, jac, r  []float64
 	h, g, step, trial []float64
 	hd, ha, sc        []float64
 }
 
-// NewNonLinear returns a fitter for n channels and p parameters, unbounded.
+// Defaults of NonLinear.MaxIter and NonLinear.Tol.
+const (
+	DefaultMaxIter = 100
+	DefaultTol     = 1e-10
+)
+
+// NewNonLinear returns a fitter for n channels and p parameters,
+// unbounded, minimising obj ("" is DefaultObjective, least squares). An
+// unknown objective is a programming error and panics: check one named in
+// a file or on a command line with ParseObjective (or Objective.Validate)
+// first.
 func NewNonLinear(n, p int, obj Objective) *NonLinear {
-	switch obj {
-	case LeastSquares, PoissonML:
-	default:
-		panic(fmt.Sprintf("fitters: unknown objective %q", obj))
+	if obj == "" {
+		obj = DefaultObjective
 	}
-	nl := &NonLinear{N: n, P: p, Objective: obj, MaxIter: 100, Tol: 1e-10,
+	if err := obj.Validate(); err != nil {
+		panic(err.Error() + "; check it with ParseObjective before NewNonLinear")
+	}
+	nl := &NonLinear{N: n, P: p, Objective: obj, MaxIter: DefaultMaxIter, Tol: DefaultTol,
 		Lower: make([]float64, p), Upper: make([]float64, p),
 		m: make([]float64, n), mt: make([]float64, n), w: make([]float64, n), jac: make([]float64, n*p), r: make([]float64, n),
 		h: make([]float64, p*p), g: make([]float64, p), step: make([]float64, p), trial: make([]float64, p), hd: make([]float64, p*p), ha: make([]float64, p*p), sc: make([]float64, p)}
@@ -66,7 +105,7 @@ func NewNonLinear(n, p int, obj Objective) *NonLinear {
 // cost returns the objective of model values m against y.
 func (nl *NonLinear) cost(m, y []float64) float64 {
 	s := 0.0
-	switch nl.Objective {
+	switch nl.objective() {
 	case LeastSquares:
 		for i, v := range y {
 			d := v - m[i]
@@ -111,8 +150,18 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 			nl.w[i] = 1 / math.Max(v, 1)
 		}
 	}
+	if (nl.Lower != nil && len(nl.Lower) != p) || (nl.Upper != nil && len(nl.Upper) != p) {
+		panic("fitters: NonLinear bounds dimension mismatch")
+	}
+	obj, maxIter, tol := nl.objective(), nl.MaxIter, nl.Tol
+	if maxIter <= 0 {
+		maxIter = DefaultMaxIter
+	}
+	if !(tol > 0) {
+		tol = DefaultTol
+	}
 	for k := range params {
-		params[k] = math.Max(nl.Lower[k], math.Min(nl.Upper[k], params[k]))
+		params[k] = nl.clamp(k, params[k])
 	}
 	model.Eval(nl.m, params)
 	cur := nl.cost(nl.m, y)
@@ -120,14 +169,14 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 		return Result{Status: BadModel, Chi2: cur, Condition: math.NaN()}
 	}
 	lambda := 1e-3
-	for it := 0; it < nl.MaxIter; it++ {
+	for it := 0; it < maxIter; it++ {
 		model.Jacobian(nl.jac, params)
 		// Normal matrix and gradient (of half the cost).
 		for i := 0; i < n; i++ {
 			// Least squares: J'W(y-m) and J'WJ. Poisson: the score
 			// J'((y-m)/m) and the information J' diag(1/m) J.
 			wi := nl.w[i]
-			if nl.Objective == PoissonML {
+			if obj == PoissonML {
 				wi = 1 / math.Max(nl.m[i], 1e-300)
 			}
 			nl.r[i] = y[i] - nl.m[i]
@@ -158,7 +207,7 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 				for j := 0; j < p; j++ {
 					s += nl.hd[k*p+j] * nl.g[j]
 				}
-				nl.trial[k] = math.Max(nl.Lower[k], math.Min(nl.Upper[k], params[k]+s))
+				nl.trial[k] = nl.clamp(k, params[k]+s)
 			}
 			model.Eval(nl.mt, nl.trial)
 			c := nl.cost(nl.mt, y)
@@ -169,7 +218,7 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 				cur = c
 				lambda = math.Max(lambda/10, 1e-12)
 				improved = true
-				if rel < nl.Tol {
+				if rel < tol {
 					return Result{Status: OK, Chi2: cur, Condition: math.NaN()}
 				}
 				break
@@ -186,4 +235,28 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 		}
 	}
 	return Result{Status: NoConvergence, Chi2: cur, Condition: math.NaN()}
+}
+
+// objective returns the objective in effect ("" is DefaultObjective); an
+// unknown one set on the field is a programming error.
+func (nl *NonLinear) objective() Objective {
+	switch nl.Objective {
+	case "":
+		return DefaultObjective
+	case LeastSquares, PoissonML:
+		return nl.Objective
+	}
+	panic(nl.Objective.Validate().Error() + "; check it with ParseObjective before setting NonLinear.Objective")
+}
+
+// clamp projects parameter k's value v onto its bounds (none when the
+// bound slices are nil).
+func (nl *NonLinear) clamp(k int, v float64) float64 {
+	if nl.Lower != nil {
+		v = math.Max(nl.Lower[k], v)
+	}
+	if nl.Upper != nil {
+		v = math.Min(nl.Upper[k], v)
+	}
+	return v
 }
