@@ -76,6 +76,9 @@ const DefaultQSteps = 100
 type Integrand func(e, q float64) float64
 
 // Setup holds the experimental parameters of a cross-section computation.
+// E0 and Beta have no default: the zero Setup fails Validate (which
+// Cache.CrossSection calls); QSteps 0 is DefaultQSteps and Alpha 0 means
+// a parallel beam.
 type Setup struct {
 	E0     float64 // acceleration voltage, V
 	Alpha  float64 // convergence semi-angle, rad

@@ -316,7 +316,9 @@ type cacheKey struct {
 
 // Cache memoises cross sections per (source, element, edge, E0, alpha,
 // beta, q steps, energy axis, shift). It is safe for concurrent use. The
-// returned slices are shared: callers must not modify them.
+// returned slices are shared: callers must not modify them. The zero
+// Cache is empty and ready to use; a nil *Cache computes every cross
+// section afresh.
 type Cache struct {
 	mu sync.Mutex
 	m  map[cacheKey]cached
@@ -333,6 +335,9 @@ func NewCache() *Cache { return &Cache{m: map[cacheKey]cached{}} }
 // CrossSection returns the edge and its cross section (barn/eV) on axis,
 // computing it on first use.
 func (c *Cache) CrossSection(src Source, element, edge string, axis multispectrum.EnergyAxis, s Setup, eshift float64) ([]float64, *Edge, error) {
+	if src == nil {
+		return nil, nil, errorf("no GOS source")
+	}
 	if err := s.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -340,25 +345,35 @@ func (c *Cache) CrossSection(src Source, element, edge string, axis multispectru
 		return nil, nil, err
 	}
 	k := cacheKey{src.Name(), normalizeSymbol(element), strings.ToUpper(edge), s.E0, s.Alpha, s.Beta, s.qsteps(), axis, eshift}
-	c.mu.Lock()
-	v, ok := c.m[k]
-	c.mu.Unlock()
-	if ok {
-		return v.sigma, v.edge, nil
+	if c != nil {
+		c.mu.Lock()
+		v, ok := c.m[k]
+		c.mu.Unlock()
+		if ok {
+			return v.sigma, v.edge, nil
+		}
 	}
 	e, err := src.Edge(element, edge, axis, eshift)
 	if err != nil {
 		return nil, nil, err
 	}
 	sigma := e.CrossSection(nil, axis, s)
-	c.mu.Lock()
-	c.m[k] = cached{sigma, e}
-	c.mu.Unlock()
+	if c != nil {
+		c.mu.Lock()
+		if c.m == nil {
+			c.m = map[cacheKey]cached{}
+		}
+		c.m[k] = cached{sigma, e}
+		c.mu.Unlock()
+	}
 	return sigma, e, nil
 }
 
 // Len returns the number of cached cross sections.
 func (c *Cache) Len() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)
