@@ -32,6 +32,15 @@ type Layout struct {
 	Aux     int // values of Tile.Aux
 }
 
+func (l Layout) validate() error {
+	for _, w := range append(append([]int{l.Aux}, l.In...), l.Out...) {
+		if w < 0 {
+			return fmt.Errorf("multispectrum: layout %+v has a negative width", l)
+		}
+	}
+	return nil
+}
+
 // Source fills the In streams of a tile for tile.Region.
 // It is only ever called from the I/O goroutine of Process.
 type Source interface {
@@ -98,9 +107,20 @@ func QueueDepth(n int) ProcessOption {
 // tiling gives identical output. The first error from src, dst or fn (or
 // a cancelled ctx) stops the run and is returned; fn failures for single
 // pixels should be recorded as per-pixel status in an output stream
-// instead. A panic in fn is returned as an error.
+// instead. A panic in fn is returned as an error. An invalid tiling (such
+// as the zero Tiling), a negative width in layout or a missing argument is
+// an error before anything is read.
 func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, layout Layout,
 	newWorkspace func() W, fn func(ws W, t *Tile) error, opts ...ProcessOption) error {
+	if err := tiling.Validate(); err != nil {
+		return err
+	}
+	if err := layout.validate(); err != nil {
+		return err
+	}
+	if ctx == nil || src == nil || dst == nil || newWorkspace == nil || fn == nil {
+		return errors.New("multispectrum: Process needs a context, a source, a sink, a workspace maker and a tile function")
+	}
 	cfg := processConfig{workers: runtime.NumCPU(), depth: 2}
 	for _, o := range opts {
 		o(&cfg)

@@ -36,6 +36,15 @@ func NewTiling(ny, nx, ty, tx int) Tiling {
 	return Tiling{NY: ny, NX: nx, TileY: min(ty, ny), TileX: min(tx, nx)}
 }
 
+// Validate reports whether the tiling is usable: positive scan and tile
+// sizes. The zero Tiling is not (NewTiling makes valid ones).
+func (t Tiling) Validate() error {
+	if t.NY < 1 || t.NX < 1 || t.TileY < 1 || t.TileX < 1 {
+		return fmt.Errorf("multispectrum: bad tiling of %dx%d into %dx%d", t.NY, t.NX, t.TileY, t.TileX)
+	}
+	return nil
+}
+
 // Rows returns the number of tile rows; Cols the number of tile columns.
 func (t Tiling) Rows() int { return (t.NY + t.TileY - 1) / t.TileY }
 
