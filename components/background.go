@@ -96,8 +96,11 @@ func NewLinearBackground(axis multispectrum.EnergyAxis, rs []float64) *LinearBac
 // computed as (a (n-1-i) + b i)/(n-1), which reproduces the reference's
 // seed exponents bit for bit: Linspace(1, 5, 4) = [1, 2.3333333333333335,
 // 3.6666666666666665, 5] (doc/algorithms.md 2.3; a + i*step would round the
-// middle values down).
+// middle values down). n < 1 gives no values.
 func Linspace(a, b float64, n int) []float64 {
+	if n < 1 {
+		return []float64{}
+	}
 	out := make([]float64, n)
 	if n == 1 {
 		out[0] = a
@@ -172,8 +175,10 @@ type Polynomial struct {
 	norm  []float64 // S_p
 }
 
-// NewPolynomial returns a polynomial of the given order.
+// NewPolynomial returns a polynomial of the given order; a negative order
+// (e.g. from a model file) gives the constant, order 0.
 func NewPolynomial(axis multispectrum.EnergyAxis, order int) *Polynomial {
+	order = max(order, 0)
 	var ps []*Parameter
 	for p := order; p >= 0; p-- {
 		ps = append(ps, newParam(fmt.Sprintf("x%d", p), 1, true, true))

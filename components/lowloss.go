@@ -44,6 +44,12 @@ type LowLoss struct {
 // spectra on ll. The dispersions must agree to 8 decimals and the low
 // loss must not have more channels than the model.
 func NewLowLoss(model, ll multispectrum.EnergyAxis) (*LowLoss, error) {
+	if err := model.Validate(); err != nil {
+		return nil, fmt.Errorf("components: core-loss axis: %w", err)
+	}
+	if err := ll.Validate(); err != nil {
+		return nil, fmt.Errorf("components: low-loss axis: %w", err)
+	}
 	if math.Round(model.Dispersion*1e8) != math.Round(ll.Dispersion*1e8) {
 		return nil, fmt.Errorf("components: low-loss dispersion %g eV differs from the core-loss dispersion %g eV", ll.Dispersion, model.Dispersion)
 	}

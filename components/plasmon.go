@@ -18,8 +18,9 @@ import (
 //
 // so the channel sum is A (e^t - 1) and, with A the zero-loss sum, the
 // log-ratio of total to zero-loss counts is t. Parameters: A (linear,
-// [0, inf)), Ep, Ew, Eb (eV), n (orders), tlambda, beta (rad), E0 (V);
-// all but A fixed by default.
+// [0, inf)), Ep, Ew, Eb (eV), n (orders: the integer part, none when
+// negative, at most 1000), tlambda, beta (rad), E0 (V); all but A fixed by
+// default.
 type Plasmon struct {
 	base
 	key   [6]float64
@@ -78,12 +79,25 @@ func (p *Plasmon) orders() {
 	}
 	p.key = k
 	p.dsFor = -1
-	n := int(k[3])
+	n := plasmonOrders(k[3])
 	p.s = make([][]float64, n)
 	for i := range p.s {
 		p.s[i] = make([]float64, len(p.e))
 		p.sOrder(p.s[i], float64(i+1), -1)
 	}
+}
+
+// maxPlasmonOrders bounds the scattering orders computed: beyond it the
+// Poisson weights of any physical thickness are negligible.
+const maxPlasmonOrders = 1000
+
+// plasmonOrders is the number of orders of parameter n: its integer part,
+// 0 when negative or NaN, at most maxPlasmonOrders.
+func plasmonOrders(n float64) int {
+	if !(n > 0) {
+		return 0
+	}
+	return int(math.Min(n, maxPlasmonOrders))
 }
 
 // sOrder writes S(E; m Ep) (deriv < 0) or its derivative with respect to
