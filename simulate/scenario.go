@@ -90,7 +90,11 @@ const (
 )
 
 func (r SeedRegion) String() string {
-	return [...]string{"matrix", "N square", "N rectangle", "O/Fe ring", "Fe disc"}[r]
+	names := [...]string{"matrix", "N square", "N rectangle", "O/Fe ring", "Fe disc"}
+	if r < 0 || int(r) >= len(names) {
+		return fmt.Sprintf("region %d", int(r))
+	}
+	return names[r]
 }
 
 // SeedRegionOf returns the region of pixel (iy, ix) of an n x n seed scan.
@@ -160,8 +164,15 @@ func NormalizeThickness(maps, tlambda *multispectrum.Array, zs []float64) {
 	}
 }
 
-// Validate checks the scenario.
+// Validate checks the scenario. The zero Scenario (and nil) is invalid:
+// SeedScenario gives a complete one to start from. Every field is
+// required except Onsets (nil: no onset shifts), ShiftSpread (0), Seed
+// (0 is a seed like any other), BackgroundA (0: no background) and the
+// booleans.
 func (sc *Scenario) Validate() error {
+	if sc == nil {
+		return fmt.Errorf("simulate: no scenario")
+	}
 	switch {
 	case sc.NY < 1 || sc.NX < 1:
 		return fmt.Errorf("simulate: scan size %dx%d", sc.NY, sc.NX)
@@ -173,10 +184,14 @@ func (sc *Scenario) Validate() error {
 		return fmt.Errorf("simulate: t/lambda map must be %dx%d", sc.NY, sc.NX)
 	case sc.Onsets != nil && len(sc.Onsets) != len(sc.Elements):
 		return fmt.Errorf("simulate: %d onset shifts for %d edges", len(sc.Onsets), len(sc.Elements))
+	case !finite(sc.Onsets...):
+		return fmt.Errorf("simulate: onset shifts %v must be finite", sc.Onsets)
 	case !(sc.ZeroLossFWHM > 0) || !(sc.PlasmonEnergy > 0) || !(sc.PlasmonWidth > 0) || sc.PlasmonOrders < 1:
 		return fmt.Errorf("simulate: zero-loss FWHM, plasmon energy and width must be positive, plasmon orders >= 1")
-	case sc.BackgroundA < 0 || !(sc.Noise > 0) || !(sc.LowLossScale > 0):
+	case !(sc.BackgroundA >= 0) || !(sc.Noise > 0) || !(sc.LowLossScale > 0):
 		return fmt.Errorf("simulate: background amplitude must not be negative, noise multiplier and low-loss scale must be positive")
+	case !finite(sc.ZeroLossFWHM, sc.PlasmonEnergy, sc.PlasmonWidth, sc.BackgroundA, sc.BackgroundR, sc.Noise, sc.LowLossScale):
+		return fmt.Errorf("simulate: zero-loss, plasmon, background, noise and low-loss parameters must be finite")
 	case sc.Source == nil:
 		return fmt.Errorf("simulate: no GOS source")
 	}
@@ -201,10 +216,19 @@ func (sc *Scenario) Validate() error {
 	default:
 		return fmt.Errorf("simulate: shift mode %q (use none, integer, subchannel or reference)", sc.Shifts)
 	}
-	if sc.ShiftSpread < 0 || sc.maxShiftChannels() >= sc.Axis.Size/4 {
+	if !(sc.ShiftSpread >= 0) || !(sc.ShiftSpread/sc.Axis.Dispersion < float64(sc.Axis.Size)) || sc.maxShiftChannels() >= sc.Axis.Size/4 {
 		return fmt.Errorf("simulate: shift spread %g eV is negative or too large for %d channels", sc.ShiftSpread, sc.Axis.Size)
 	}
 	return nil
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxShiftChannels returns the largest |shift| in whole channels
@@ -220,8 +244,13 @@ func (sc *Scenario) maxShiftChannels() int {
 	return 0
 }
 
-// Params returns the scenario as provenance parameters.
+// Params returns the scenario as provenance parameters (of a valid
+// scenario; without a Source, "gos" is empty).
 func (sc *Scenario) Params() map[string]any {
+	gosName, gosRef := "", ""
+	if sc.Source != nil {
+		gosName, gosRef = sc.Source.Name(), sc.Source.Reference()
+	}
 	return map[string]any{
 		"scan": []int{sc.NY, sc.NX}, "elements": strings.Join(sc.Elements, ","), "edges": strings.Join(sc.Edges, ","),
 		"onsets_eV": sc.Onsets, "E0_V": sc.E0, "alpha_rad": sc.Alpha, "beta_rad": sc.Beta,
@@ -230,7 +259,7 @@ func (sc *Scenario) Params() map[string]any {
 		"plasmon_orders": sc.PlasmonOrders, "background_A": sc.BackgroundA, "background_r": sc.BackgroundR,
 		"noise": sc.Noise, "poisson": sc.AddPoisson, "lowloss_scale": sc.LowLossScale, "lowloss_noise": sc.LowLossNoise,
 		"shifts": string(sc.Shifts), "shift_spread_eV": sc.ShiftSpread, "seed": sc.Seed,
-		"gos": sc.Source.Name(), "gos_reference": sc.Source.Reference(),
+		"gos": gosName, "gos_reference": gosRef,
 	}
 }
 
