@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
@@ -61,6 +62,12 @@ type RunOptions struct {
 	// Progress, when set, is called with the stage (Measuring, Applying),
 	// the tiles done and the total.
 	Progress func(stage Stage, done, total int)
+	// Single aligns a single spectrum (a 1 x 1 scan), which Check
+	// otherwise refuses with ErrSingleSpectrum: a separately recorded
+	// core loss must not take the zero-loss offset of its low loss, and
+	// with one pixel there is no drift to correct. Aligned, the single
+	// pixel's axes are relabelled so that its zero loss is at 0 eV.
+	Single bool
 }
 
 // Stage is a pass of Run.
@@ -89,10 +96,12 @@ type Output interface {
 // Result describes an alignment.
 type Result struct {
 	Input Input
-	// Plan holds the per-pixel shifts (eV; pixels without a usable peak
-	// take the median) and applies them.
+	// Plan holds the applied per-pixel shifts (eV; pixels without a
+	// usable peak take the median), the median and the crop, and applies
+	// them.
 	Plan *Plan
-	// Measured are the shifts as measured, Status each pixel's outcome.
+	// Measured are the shifts as measured (meaningless where the status
+	// is not OK), Status each pixel's outcome.
 	Measured []float64
 	Status   []Status
 	// Counts counts the pixels of each status.
@@ -113,6 +122,18 @@ func (r *Result) StatusCounts() map[string]int {
 		out[k.String()] = v
 	}
 	return out
+}
+
+// describeCounts lists the pixels of each status, e.g. "pixels: no
+// peak 3, non-finite values 1".
+func (r *Result) describeCounts() string {
+	var parts []string
+	for st := OK; st <= OutOfRange; st++ {
+		if n := r.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%v %d", st, n))
+		}
+	}
+	return "pixels: " + strings.Join(parts, ", ")
 }
 
 // ShiftRange returns the smallest and largest applied shift, eV.
@@ -160,8 +181,15 @@ func Check(in Input, opts RunOptions) error {
 	if opts.Workers < 0 {
 		return fmt.Errorf("aligners: %d workers", opts.Workers)
 	}
+	if in.NY*in.NX == 1 && !opts.Single {
+		return ErrSingleSpectrum
+	}
 	return nil
 }
+
+// ErrSingleSpectrum: single spectra (1 x 1 scans) are not aligned unless
+// RunOptions.Single is set, as the reference aligns only spectrum images.
+var ErrSingleSpectrum = errors.New("aligners: a single spectrum (1x1 scan) is not aligned: its core loss may be calibrated on its own, and one pixel has no drift to correct")
 
 // ErrRelativeNeedsXCorr: a cube without a zero-loss peak can only be
 // aligned by cross-correlation.
@@ -176,10 +204,13 @@ func (e *ReferenceError) Error() string {
 
 // Run measures every pixel's shift on the measured cube (pass 1: one
 // shift and status per pixel in memory), makes the plan (median for
-// pixels without a peak, cropping rule of doc/algorithms.md 7.2 for the
-// fast method and 7.5 otherwise), and applies it to every cube (pass 2),
-// streaming tile by tile into dst. Nothing reaches dst before pass 1
-// has succeeded.
+// pixels without a peak; cropped by the spread of the shifts about their
+// median and relabelled so that the zero loss is at 0 eV, doc/algorithms.md
+// 7.1, 7.2 and 7.5), and applies it to every cube (pass 2), streaming
+// tile by tile into dst. Nothing reaches dst before pass 1 has
+// succeeded. A single spectrum is refused (ErrSingleSpectrum) unless
+// opts.Single is set; when no pixel has a usable peak the error wraps
+// ErrNoUsablePeak.
 func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Result, error) {
 	if err := Check(in, opts); err != nil {
 		return nil, err
@@ -239,6 +270,9 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 		res.Counts[res.Status[p]]++
 	}
 	res.Plan, err = NewPlan(res.Measured, res.Status, axis, opts.Method == Fast)
+	if errors.Is(err, ErrNoUsablePeak) {
+		return nil, fmt.Errorf("%w (%s)", err, res.describeCounts())
+	}
 	if err != nil {
 		return nil, err
 	}

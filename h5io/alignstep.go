@@ -81,7 +81,7 @@ type alignmentOutput struct{ d *AlignmentDestination }
 
 func (o alignmentOutput) WriteTile(t *multispectrum.Tile) error { return o.d.w.WriteTile(t) }
 
-// Finish writes the measured shift map (eV) and the status map and
+// Finish writes the applied shift map (eV) and the status map and
 // commits.
 func (o alignmentOutput) Finish(r *aligners.Result) error {
 	d := o.d
@@ -92,7 +92,7 @@ func (o alignmentOutput) Finish(r *aligners.Result) error {
 	ny, nx := r.Input.NY, r.Input.NX
 	shift, status := multispectrum.NewArray(ny, nx, 1), multispectrum.NewArray(ny, nx, 1)
 	for p := range ny * nx {
-		shift.Data[p] = r.Measured[p]
+		shift.Data[p] = r.Plan.Shifts[p] // applied: the median where the status is not 0
 		status.Data[p] = float64(r.Status[p])
 	}
 	if err := d.f.writeWholeMap(d.step.Path(AlignShifts), MapSpec{Signal: AlignShiftSignal, Units: "eV", LongName: "zero-loss shift (eV)", DType: Float64, Scan: d.opts.Scan}, shift); err != nil {

@@ -20,6 +20,7 @@ type alignCmd struct {
 	Reference pixel        `default:"0,0" placeholder:"Y,X" help:"Reference pixel of xcorr."`
 	Step      string       `default:"alignment" help:"Name of the step to write."`
 	Plot      string       `type:"path" help:"Write a PNG of the shift map and its histogram."`
+	Single    bool         `help:"Align a single spectrum (1x1 scan) too: its axes are relabelled so that the zero loss is at 0 eV (only right when the low and core loss were recorded together)."`
 	Overwrite bool         `help:"Replace an existing step of the same name (only once the new one is complete)."`
 }
 
@@ -27,9 +28,15 @@ func (c *alignCmd) Help() string {
 	return `Measures each pixel's energy shift from its zero-loss peak and writes an alignment step
 (doc/processing-file.md): shifts/shift (eV; the peak's energy before alignment), status/status
 (per-pixel codes, 0 = ok), and the aligned lowloss and coreloss cubes on a common,
-cropped energy axis (the reference's rules: doc/algorithms.md 7.2 for fast, 7.5 otherwise).
-Pixels without a usable peak keep the median shift and are flagged in the status map.
-After alignment every zero-loss peak is at 0 eV.`
+cropped energy axis. Each pixel is moved by its shift minus the median shift, so the crop
+is the spread of the shifts about their median (zero losses anywhere from 30 to 50 eV
+cost 20 eV of channels), and the axes are relabelled by the median: after alignment
+every zero-loss peak is at 0 eV (doc/algorithms.md 7). Pixels without a usable peak are
+moved by the median shift, which the shift map holds for them; the status map flags
+them. A low loss in other units than counts (a maximum below 1, e.g. normalised to unit
+sum) is judged against its own noise. Single spectra (1x1 scans) are refused unless
+--single is given: a separately recorded core loss must not take the zero-loss offset
+of its low loss.`
 }
 
 // Validate checks the flags before any file is opened.
@@ -79,6 +86,9 @@ type alignJob struct {
 	scan    multispectrum.ScanCalibration
 	chunk   [2]int
 	measure string
+	// hint is added to the error when no pixel has a usable peak (quant:
+	// how to fit without alignment).
+	hint string
 }
 
 func (a *alignJob) close() {
@@ -127,12 +137,16 @@ func prepareAlign(f *h5io.File, file string, c *alignCmd) (*alignJob, error) {
 	cy, cx := a.cubes[a.in.Measure].ScanChunk()
 	a.in.Tile, a.chunk, a.scan = [2]int{cy, cx}, [2]int{cy, cx}, infos[0].Scan
 	a.opts = aligners.RunOptions{Options: aligners.Options{Method: aligners.Method(c.Method), Peak: c.Peak, Window: c.Window},
-		Reference: [2]int{c.Reference.Y, c.Reference.X}}
+		Reference: [2]int{c.Reference.Y, c.Reference.X}, Single: c.Single}
 	if c.Range != nil {
 		a.opts.Lo, a.opts.Hi = c.Range.A, c.Range.B
 	}
 	if err := aligners.Check(a.in, a.opts); err != nil {
 		a.close()
+		if errors.Is(err, aligners.ErrSingleSpectrum) {
+			// The data, not a flag, are the reason: a runtime error.
+			return nil, fmt.Errorf("%s is a single spectrum (1x1 scan): not aligned, as its core loss may be calibrated on its own (--single aligns it anyway)", file)
+		}
 		var re *aligners.ReferenceError
 		if errors.As(err, &re) {
 			return nil, usageError{fmt.Errorf("--reference %s: outside the %dx%d scan", c.Reference, re.NY, re.NX)}
@@ -142,12 +156,24 @@ func prepareAlign(f *h5io.File, file string, c *alignCmd) (*alignJob, error) {
 	return a, nil
 }
 
+// singleSpectrum reports whether the low loss of f is a single spectrum
+// (a 1x1 scan); false when it cannot be read (the caller then reports
+// why).
+func singleSpectrum(f *h5io.File) bool {
+	d, info, err := f.OpenCube(h5io.LowLossPath)
+	if err != nil {
+		return false
+	}
+	d.Close()
+	return info.NY*info.NX == 1
+}
+
 // run measures and applies the shifts and commits the step.
 func (a *alignJob) run(g *Globals, prog *progress, sum string) (*aligners.Result, error) {
 	c := a.c
 	a.opts.Workers = g.workers()
 	a.opts.Progress = func(_ aligners.Stage, done, total int) { prog.update(done, total) }
-	params := map[string]any{"method": c.Method, "peak": c.Peak, "on": a.measure, "window_eV": c.Window,
+	params := map[string]any{"method": c.Method, "peak": c.Peak, "on": a.measure, "window_eV": c.Window, "single": c.Single,
 		"range": rangeParam(c.Range), "reference_pixel": []int{c.Reference.Y, c.Reference.X}, "input": a.paths}
 	prov := g.provenance("align", params, multispectrum.Input{File: a.file, SHA256: sum, Datasets: a.paths})
 	dst := a.f.NewAlignmentDestination(h5io.AlignmentOptions{Step: c.Step, Overwrite: c.Overwrite, Provenance: prov, Scan: a.scan, Chunk: a.chunk})
@@ -158,14 +184,17 @@ func (a *alignJob) run(g *Globals, prog *progress, sum string) (*aligners.Result
 	prog.message("eelsh5 align: measuring shifts on %s (%s)", a.measure, c.Method)
 	res, err := aligners.Run(g.ctx, a.in, begin, a.opts)
 	if err != nil {
+		if a.hint != "" && errors.Is(err, aligners.ErrNoUsablePeak) {
+			err = fmt.Errorf("%w; %s", err, a.hint)
+		}
 		return nil, err
 	}
 	lo, hi := res.ShiftRange()
-	prog.message("eelsh5 align: wrote step /entry/%s of %s: shifts %.3f..%.3f eV, %d of %d pixels without a usable peak; aligned axes: %s",
-		c.Step, a.file, lo, hi, res.Failed(), len(res.Status), describeAxes(res))
+	prog.message("eelsh5 align: wrote step /entry/%s of %s: shifts %.3f..%.3f eV (median %.3f eV), %d of %d pixels without a usable peak; aligned axes: %s",
+		c.Step, a.file, lo, hi, res.Plan.Median, res.Failed(), len(res.Status), describeAxes(res))
 	if c.Plot != "" {
 		shiftMap := multispectrum.NewArray(a.in.NY, a.in.NX, 1)
-		copy(shiftMap.Data, res.Measured)
+		copy(shiftMap.Data, res.Plan.Shifts) // as stored: the applied shifts
 		if err := plotShifts(c.Plot, shiftMap, res.Status); err != nil {
 			return nil, err
 		}

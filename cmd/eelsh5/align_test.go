@@ -111,3 +111,124 @@ func TestAlignCommand(t *testing.T) {
 		t.Errorf("core only, xcorr: exit %d %q", code, errs)
 	}
 }
+
+// TestAlignRespectsTheData: issue 14 item 4 on the command line.
+//
+//   - Single spectra: `align` refuses a 1x1 file (exit 1, one line) unless
+//     --single; `quant` fits its raw cubes and says so. Fixture: the
+//     reference's separately recorded hl.msa and ll.msa (shared/testdata),
+//     whose zero loss is at channel 119 of ll.msa, -39.99999 + 119 x
+//     0.2999999 = -4.3000019 eV: forced, the core loss's axis moves from
+//     357.5 to 361.8000019 eV.
+//   - A low loss normalised to unit sum (ll_simulated_C_edge.hdf5, maximum
+//     at index 400 = 0.0 eV per shared/testdata/README.md) is aligned:
+//     shift 0 eV (fast exactly, fit and xcorr to 0.01 channel).
+//   - A pixel without a usable peak stores the shift applied to it: the
+//     median of the others (computed here from the stored map; fast: on
+//     the nearest channel), with status 2.
+//   - quant on a low loss without any usable peak fails before writing,
+//     with the hint --align none.
+func TestAlignRespectsTheData(t *testing.T) {
+	dir := t.TempDir()
+	hl := filepath.Join(dir, "hl.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"hl.msa", "--lowloss", fixtures+"ll.msa", "-o", hl, "--E0", "200e3", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	before := fileSHA256(t, hl)
+	_, errs, code := eelsh5(t, "align", hl)
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "is a single spectrum (1x1 scan): not aligned") || !strings.Contains(errs, "--single") {
+		t.Errorf("align on 1x1: exit %d, stderr %q", code, errs)
+	}
+	if fileSHA256(t, hl) != before {
+		t.Error("refused align changed the file")
+	}
+	_, errs, code = eelsh5(t, "quant", hl, "--elements", "Ti,O", "--edges", "L,K", "--alpha", "10e-3", "--beta", "20e-3")
+	if code != 0 || !strings.Contains(errs, "eelsh5 quant: single spectrum (1x1 scan): not aligned, fitting the raw cubes") {
+		t.Errorf("quant on 1x1: exit %d, stderr %q", code, errs)
+	}
+	f, _ := h5io.Open(hl)
+	aligned := f.Exists("/entry/" + h5io.StepAlignment)
+	f.Close()
+	if aligned {
+		t.Error("quant aligned a single spectrum")
+	}
+	if _, errs, code := eelsh5(t, "align", hl, "--single", "-q"); code != 0 {
+		t.Fatalf("align --single: %s", errs)
+	}
+	f, _ = h5io.Open(hl)
+	shift, _ := f.ReadMap("/entry/alignment/shifts/shift")
+	core, _ := f.ReadCube("/entry/alignment/coreloss")
+	f.Close()
+	if math.Abs(shift.Data[0]+4.3000019) > 1e-6 || math.Abs(core.Axis.Offset-361.8000019) > 1e-6 || core.Axis.Size != 1024 {
+		t.Errorf("align --single: shift %v eV, core loss %v", shift.Data, core.Axis)
+	}
+
+	// Unit-sum low loss.
+	sim := filepath.Join(dir, "sim.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"simulated_C_edge.hdf5", "--lowloss", fixtures+"ll_simulated_C_edge.hdf5", "-o", sim, "--E0", "300e3", "--alpha", "1e-9", "--beta", "20e-3", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, m := range []string{"fast", "fit", "xcorr"} {
+		step := "a_" + m
+		if _, errs, code := eelsh5(t, "align", sim, "--single", "--method", m, "--step", step, "-q"); code != 0 {
+			t.Errorf("%s: unit-sum low loss: exit %d %q", m, code, errs)
+			continue
+		}
+		f, _ := h5io.Open(sim)
+		shift, _ := f.ReadMap("/entry/" + step + "/shifts/shift")
+		status, _ := f.ReadMap("/entry/" + step + "/status/status")
+		f.Close()
+		tol := map[string]float64{"fast": 0, "fit": 0.0025, "xcorr": 0.0025}[m]
+		if status.Data[0] != 0 || math.Abs(shift.Data[0]) > tol {
+			t.Errorf("%s: unit-sum low loss: shift %g eV, status %v", m, shift.Data[0], status.Data[0])
+		}
+	}
+
+	// A pixel without a peak, and a scan without any.
+	s16 := filepath.Join(dir, "s.nxs")
+	if _, errs, code := eelsh5(t, "simulate", s16, "--size", "16", "--shifts", "subchannel", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	f, _ = h5io.Open(s16)
+	rawCore, _ := f.ReadCube(h5io.CoreLossPath)
+	rawLow, _ := f.ReadCube(h5io.LowLossPath)
+	f.Close()
+	clear(rawLow.Pixel(3, 4))
+	flagged := filepath.Join(dir, "flagged.nxs")
+	makeFile(t, flagged, rawCoreInstrument(), rawCore, rawLow)
+	for _, m := range []string{"fast", "fit"} {
+		step := "al_" + m
+		if _, errs, code := eelsh5(t, "align", flagged, "--method", m, "--step", step, "-q"); code != 0 {
+			t.Fatalf("%s: %s", m, errs)
+		}
+		f, _ := h5io.Open(flagged)
+		shift, _ := f.ReadMap("/entry/" + step + "/shifts/shift")
+		status, _ := f.ReadMap("/entry/" + step + "/status/status")
+		f.Close()
+		var good []float64
+		for p, v := range shift.Data {
+			if status.Data[p] == 0 {
+				good = append(good, v)
+			}
+		}
+		slices.Sort(good)
+		med := good[len(good)/2] // 255 pixels
+		if m == "fast" {
+			med = rawLow.Axis.Energy(rawLow.Axis.Index(med))
+		}
+		if got := shift.Pixel(3, 4)[0]; status.Pixel(3, 4)[0] != 2 || len(good) != 255 || got != med {
+			t.Errorf("%s: flagged pixel: status %v, stored shift %g eV, median of the others %g eV", m, status.Pixel(3, 4)[0], got, med)
+		}
+	}
+	clear(rawLow.Data)
+	none := filepath.Join(dir, "none.nxs")
+	makeFile(t, none, rawCoreInstrument(), rawCore, rawLow)
+	before = fileSHA256(t, none)
+	_, errs, code = eelsh5(t, "quant", none, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "-q")
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "no pixel has a usable zero-loss peak") || !strings.Contains(errs, "--align none") {
+		t.Errorf("quant without any peak: exit %d, stderr %q", code, errs)
+	}
+	if fileSHA256(t, none) != before {
+		t.Error("failed quant changed the file")
+	}
+}

@@ -97,12 +97,18 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
 		opts.NoLowLoss = true
 	case f.Exists(h5io.EntryPath+"/"+h5io.StepAlignment) && !c.Realign:
 		prog.message("eelsh5 quant: using the existing /entry/alignment (--realign to redo it)")
+	case singleSpectrum(f):
+		// A separately recorded core loss must not take the low loss's
+		// zero-loss offset (the reference aligns spectrum images only).
+		prog.message("eelsh5 quant: single spectrum (1x1 scan): not aligned, fitting the raw cubes (eelsh5 align --single aligns it first if the low and core loss were recorded together)")
+		input = "raw"
 	default:
 		a := &alignCmd{Method: c.Align, Peak: "gaussian", On: "lowloss", Window: 3, Step: h5io.StepAlignment, Overwrite: c.Realign}
 		if align, err = prepareAlign(f, c.File, a); err != nil {
 			return nil, err
 		}
 		defer align.close()
+		align.hint = "fit the raw cubes without alignment with --align none"
 		// Check the fit on the raw cubes before the alignment writes.
 		j, err := prepareFit(f, c.File, "quant", "raw", &c.modelFlags, opts)
 		if err != nil {
