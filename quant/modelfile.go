@@ -37,16 +37,24 @@ type ModelFile struct {
 
 // ComponentSpec is one [[component]] table.
 type ComponentSpec struct {
-	Type string `toml:"type"` // linear_background | power_law | edge | gaussian | lorentzian | voigt | offset | exponential | polynomial | plasmon
+	Type string `toml:"type"` // linear_background | power_law | edge | fine_structure | gaussian | lorentzian | voigt | offset | exponential | polynomial
 	Name string `toml:"name"` // optional display name
 
 	// linear_background: exponents, or linspace = [start, stop, count]
 	Exponents []float64 `toml:"exponents"`
 	Linspace  []float64 `toml:"linspace"`
-	// edge
+	// edge; fine_structure: the edge it belongs to, by its name
+	// (edge = "Ti L") or by element (and edge)
 	Element string  `toml:"element"`
 	Edge    string  `toml:"edge"`
 	Onset   float64 `toml:"onset_shift"` // eV
+	// fine_structure (doc/algorithms.md 3.12): window start before the
+	// edge onset (eV, default 5), width (eV, default 50), interior points
+	// (default 30) and the Bethe-sum-rule constraint
+	Pre    *float64 `toml:"pre"`
+	Width  float64  `toml:"width"`
+	Points int      `toml:"points"`
+	Bethe  bool     `toml:"bethe"`
 	// polynomial
 	Order int `toml:"order"`
 
@@ -83,23 +91,123 @@ func (mf *ModelFile) Setup() gos.Setup {
 }
 
 // Build makes the model's components on axis, cross sections from src
-// (cached in cache).
+// (cached in cache). Fine structures are made after every edge, so that
+// they may name an edge anywhere in the list; the model keeps the file's
+// order.
 func (mf *ModelFile) Build(axis multispectrum.EnergyAxis, src gos.Source, cache *gos.Cache) (*components.Model, error) {
 	setup := mf.Setup()
-	var comps []components.Component
-	for i, cs := range mf.Components {
-		c, err := cs.build(axis, src, cache, setup)
-		if err != nil {
-			return nil, fmt.Errorf("quant: component %d (%s): %w", i+1, cs.Type, err)
+	comps := make([]components.Component, len(mf.Components))
+	var edges []*components.CoreLossEdge
+	taken := map[*components.CoreLossEdge]bool{}
+	for pass := 0; pass < 2; pass++ {
+		for i, cs := range mf.Components {
+			if (cs.Type == "fine_structure") != (pass == 1) {
+				continue
+			}
+			var c components.Component
+			var err error
+			if pass == 0 {
+				c, err = cs.build(axis, src, cache, setup)
+			} else {
+				var e *components.CoreLossEdge
+				if e, err = cs.fineEdge(edges); err == nil {
+					if taken[e] {
+						err = fmt.Errorf("the %s edge has a fine structure already", e.Name())
+					} else {
+						taken[e] = true
+						c, err = cs.build(axis, src, cache, setup, e)
+					}
+				}
+			}
+			if err != nil {
+				return nil, &ComponentError{Index: i + 1, Type: cs.Type, Err: err}
+			}
+			comps[i] = c
+			if e, ok := c.(*components.CoreLossEdge); ok {
+				edges = append(edges, e)
+			}
 		}
-		comps = append(comps, c)
 	}
 	return components.NewModel(axis, comps...), nil
 }
 
-func (cs ComponentSpec) build(axis multispectrum.EnergyAxis, src gos.Source, cache *gos.Cache, setup gos.Setup) (components.Component, error) {
+// ComponentError is an error of Build making one component.
+type ComponentError struct {
+	Index int    // 1-based position in the model file
+	Type  string // component type
+	Err   error
+}
+
+func (e *ComponentError) Error() string {
+	return fmt.Sprintf("quant: component %d (%s): %s", e.Index, e.Type, strings.TrimPrefix(e.Err.Error(), "components: "))
+}
+
+func (e *ComponentError) Unwrap() error { return e.Err }
+
+// fineEdge finds the edge a fine_structure names: by element (and edge
+// name, when given), else by the edge component's name ("Ti L").
+func (cs ComponentSpec) fineEdge(edges []*components.CoreLossEdge) (*components.CoreLossEdge, error) {
+	var found []*components.CoreLossEdge
+	for _, e := range edges {
+		ed := e.Edge()
+		switch {
+		case cs.Element != "":
+			if strings.EqualFold(ed.Element, cs.Element) && (cs.Edge == "" || strings.EqualFold(ed.Edge, cs.Edge)) {
+				found = append(found, e)
+			}
+		case cs.Edge != "":
+			if strings.EqualFold(e.Name(), strings.TrimSpace(cs.Edge)) {
+				found = append(found, e)
+			}
+		default:
+			return nil, fmt.Errorf("needs the edge it belongs to: edge = \"<element> <edge>\" (e.g. \"Ti L\") or element")
+		}
+	}
+	what := cs.Edge
+	if cs.Element != "" {
+		what = strings.TrimSpace(cs.Element + " " + cs.Edge)
+	}
+	switch len(found) {
+	case 0:
+		var names []string
+		for _, e := range edges {
+			names = append(names, e.Name())
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no edge %q: the model has no edges", what)
+		}
+		return nil, fmt.Errorf("no edge %q in the model (it has %s)", what, strings.Join(names, ", "))
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("edge %q is ambiguous: name it with element and edge", what)
+}
+
+// FineOptions returns the fine-structure options of a fine_structure
+// component, defaults filled in.
+func (cs ComponentSpec) FineOptions() components.FineStructureOptions {
+	o := components.FineStructureOptions{Pre: components.DefaultFinePre, Width: cs.Width, Points: cs.Points, Bethe: cs.Bethe}
+	if cs.Pre != nil {
+		o.Pre = *cs.Pre
+	}
+	if o.Width == 0 {
+		o.Width = components.DefaultFineWidth
+	}
+	if o.Points == 0 {
+		o.Points = components.DefaultFinePoints
+	}
+	return o
+}
+
+func (cs ComponentSpec) build(axis multispectrum.EnergyAxis, src gos.Source, cache *gos.Cache, setup gos.Setup, fineOf ...*components.CoreLossEdge) (components.Component, error) {
 	var c components.Component
 	switch cs.Type {
+	case "fine_structure":
+		f, err := components.NewFineStructure(fineOf[0], cs.FineOptions())
+		if err != nil {
+			return nil, err
+		}
+		c = f
 	case "linear_background":
 		rs := cs.Exponents
 		if len(cs.Linspace) > 0 {

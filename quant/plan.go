@@ -28,6 +28,100 @@ const DefaultBackgroundTerms = 4
 // MaxBackgroundTerms bounds Options.BackgroundTerms.
 const MaxBackgroundTerms = 12
 
+// Defaults of the misfit test of the chi-square summary: a pixel whose
+// reduced chi-square exceeds DefaultChi2Limit is not described by the
+// model; more than DefaultMisfitFraction of such pixels is a misfit.
+const (
+	DefaultChi2Limit      = 2.0
+	DefaultMisfitFraction = 0.1
+)
+
+// FineStructure selects the edges that get a fine-structure component and
+// its window (doc/algorithms.md 3.12; the reference's ElementalQuantification
+// use_fine, fine_intervals and pre_fine).
+type FineStructure struct {
+	// Elements selects the edges by element symbol (every edge of the
+	// element); empty selects every edge of the model.
+	Elements []string
+	// Widths are the window widths in eV of the entries of Elements (the
+	// reference's fine_intervals); empty, or a zero entry, takes Width.
+	Widths []float64
+	// Width is the window width in eV (0: components.DefaultFineWidth).
+	Width float64
+	// Pre is how far before the onset the window starts, eV (nil:
+	// components.DefaultFinePre).
+	Pre *float64
+	// Points is the number of interior points of each window (0:
+	// components.DefaultFinePoints).
+	Points int
+	// Bethe constrains each fine structure to add no oscillator strength
+	// over its window (Bethe sum rule), one parameter fewer per edge.
+	Bethe bool
+}
+
+// validate checks the fine-structure options on their own.
+func (f *FineStructure) validate() error {
+	if len(f.Widths) != 0 && len(f.Widths) != len(f.Elements) {
+		return fmt.Errorf("quant: %d fine-structure widths for %d elements", len(f.Widths), len(f.Elements))
+	}
+	for _, el := range f.Elements {
+		if _, err := gos.Element(el); err != nil {
+			return fmt.Errorf("quant: fine structure: %w", err)
+		}
+	}
+	for _, w := range append([]float64{f.Width}, f.Widths...) {
+		if w < 0 || math.IsNaN(w) || math.IsInf(w, 0) {
+			return fmt.Errorf("quant: fine-structure width %g eV: must be positive", w)
+		}
+	}
+	if f.Pre != nil && (math.IsNaN(*f.Pre) || math.IsInf(*f.Pre, 0)) {
+		return fmt.Errorf("quant: fine-structure start %g eV before the onset: must be finite", *f.Pre)
+	}
+	if f.Points < 0 || f.Points == 1 && f.Bethe {
+		least := 1
+		if f.Bethe {
+			least = 2
+		}
+		return fmt.Errorf("quant: %d fine-structure points: must be at least %d", f.Points, least)
+	}
+	return nil
+}
+
+// specs returns the fine_structure components of f for the edges of mf.
+func (f *FineStructure) specs(mf *ModelFile) ([]ComponentSpec, error) {
+	var out []ComponentSpec
+	used := make([]bool, len(f.Elements))
+	for _, c := range mf.Components {
+		if c.Type != "edge" {
+			continue
+		}
+		width, ok := f.Width, len(f.Elements) == 0
+		for i, el := range f.Elements {
+			if normSymbol(el) == normSymbol(c.Element) {
+				ok, used[i] = true, true
+				if len(f.Widths) > 0 && f.Widths[i] > 0 {
+					width = f.Widths[i]
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
+		out = append(out, ComponentSpec{Type: "fine_structure", Element: c.Element, Edge: c.Edge, Pre: f.Pre, Width: width, Points: f.Points, Bethe: f.Bethe})
+	}
+	for i, u := range used {
+		if !u {
+			return nil, fmt.Errorf("quant: fine structure for %s: the model has no edge of that element", f.Elements[i])
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("quant: fine structure asked for, but the model has no edges")
+	}
+	return out, nil
+}
+
+func normSymbol(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // Options configure a fit or an elemental quantification. The zero value
 // is not enough on its own: a model must be given, as Model or as
 // Elements and Edges. Every other field has the documented default.
@@ -43,6 +137,10 @@ type Options struct {
 	// BackgroundTerms is the number of power laws of a model built from
 	// Elements (default DefaultBackgroundTerms, 1..MaxBackgroundTerms).
 	BackgroundTerms int
+	// FineStructure, when set, adds a linear fine-structure component
+	// (the reference's GDOSLin, doc/algorithms.md 3.12) to edges of the
+	// model, built from Elements or a model file alike.
+	FineStructure *FineStructure
 
 	// E0 (V), Alpha and Beta (rad) override the instrument; nil takes
 	// the model file's value, else the input's metadata.
@@ -73,6 +171,18 @@ type Options struct {
 	// Regions are rectangles of the scan to summarise besides the whole
 	// map (and, with Input.Truth, the regions of equal true composition).
 	Regions []NamedRegion
+
+	// ScaleErrors multiplies each pixel's uncertainties (the coefficient
+	// errors and covariance, the elemental and composition errors) by
+	// sqrt(max(1, reduced chi-square)): where the model does not describe
+	// the data the CRLB understates the error. The crlb stream keeps the
+	// bound itself.
+	ScaleErrors bool
+	// Chi2Limit is the reduced chi-square above which a pixel counts as
+	// not described by the model (default DefaultChi2Limit), and
+	// MisfitFraction the fraction of such pixels above which the summary
+	// reports a misfit (default DefaultMisfitFraction).
+	Chi2Limit, MisfitFraction float64
 
 	// Workers is the number of compute goroutines (0: runtime.NumCPU()).
 	Workers int
@@ -147,6 +257,14 @@ func (o *Options) Validate() error {
 	if o.Workers < 0 {
 		return fmt.Errorf("quant: %d workers", o.Workers)
 	}
+	if o.FineStructure != nil {
+		if err := o.FineStructure.validate(); err != nil {
+			return err
+		}
+	}
+	if o.Chi2Limit < 0 || math.IsNaN(o.Chi2Limit) || o.MisfitFraction < 0 || o.MisfitFraction > 1 || math.IsNaN(o.MisfitFraction) {
+		return fmt.Errorf("quant: chi-square limit %g and misfit fraction %g: want a limit >= 0 and a fraction in [0, 1]", o.Chi2Limit, o.MisfitFraction)
+	}
 	return nil
 }
 
@@ -202,6 +320,10 @@ type EdgeRef struct {
 	Element string // "C"
 	Edge    string // "K"
 	Param   int    // index of the amplitude among the free parameters
+	// Fine lists the free parameters of the edge's fine structure (none
+	// without one). They are not part of the amplitude, but the
+	// amplitude's covariance accounts for them.
+	Fine []int
 }
 
 // Plan is a validated fit or quantification of one input: the model, the
@@ -270,6 +392,10 @@ func NewPlan(in Input, opts Options) (*Plan, error) {
 	cache := gos.NewCache()
 	p.model, err = mf.Build(in.CoreLoss, src, cache)
 	if err != nil {
+		var ce *ComponentError
+		if errors.As(err, &ce) && ce.Type == "fine_structure" {
+			return nil, &OptionError{err} // its window or points, not the data
+		}
 		return nil, err
 	}
 	p.mask, p.ranges, err = fitMask(mf, opts, in.CoreLoss)
@@ -371,6 +497,24 @@ func resolveModel(o Options, inst multispectrum.Instrument) (*ModelFile, string,
 			s = append(s, el+" "+o.Edges[i])
 		}
 		desc = fmt.Sprintf("linear background (%d terms) + %s", terms, strings.Join(s, ", "))
+	}
+	if f := o.FineStructure; f != nil {
+		fs, err := f.specs(&mf)
+		if err != nil {
+			return nil, "", err
+		}
+		mf.Components = append(mf.Components, fs...)
+		var s []string
+		for _, c := range fs {
+			fo := c.FineOptions()
+			s = append(s, fmt.Sprintf("%s %s (%g eV)", c.Element, c.Edge, fo.Width))
+		}
+		fo := fs[0].FineOptions()
+		bethe := ""
+		if f.Bethe {
+			bethe = ", Bethe-constrained"
+		}
+		desc += fmt.Sprintf(" + fine structure on %s from %g eV before the onset, %d points%s", strings.Join(s, ", "), fo.Pre, fo.Points, bethe)
 	}
 	pick := func(opt *float64, file, meta float64) float64 {
 		switch {
@@ -532,24 +676,62 @@ func edgesInWindow(m *components.Model, mask multispectrum.Mask, axis multispect
 			return &EdgeOutsideError{Edge: e.Name(), Onset: on, Lo: axis.Energy(max(lo, 0)), Hi: axis.Energy(max(hi, 0))}
 		}
 	}
+	// Every free point of a fine structure needs channels to fit it.
+	buf := make([]float64, axis.Size)
+	for _, c := range m.Components {
+		f, ok := c.(*components.FineStructure)
+		if !ok {
+			continue
+		}
+		for k, prm := range f.Parameters() {
+			if !prm.Free() || !f.Gradient(buf, k) {
+				continue
+			}
+			used := false
+			for i, v := range buf {
+				if v != 0 && !mask[i] {
+					used = true
+					break
+				}
+			}
+			if !used {
+				a, b := f.Window()
+				return fmt.Errorf("quant: the %s (%.6g..%.6g eV) extends outside the channels the fit uses: its parameter %s has no data; narrow it or widen the fit window", f.Name(), a, b, prm.Name)
+			}
+		}
+	}
 	return nil
 }
 
 // edgeRefs returns the positions, among the free parameters, of the edge
-// amplitudes.
+// amplitudes and of their fine structures' parameters. Only an edge's A is
+// its amplitude.
 func edgeRefs(m *components.Model) []EdgeRef {
 	var refs []EdgeRef
+	at := map[*components.CoreLossEdge]int{}
+	fine := map[*components.CoreLossEdge][]int{}
 	k := 0
 	for _, c := range m.Components {
 		for pi, p := range c.Parameters() {
 			if !p.Free() {
 				continue
 			}
-			if e, ok := c.(*components.CoreLossEdge); ok && pi == components.EdgeA {
-				ed := e.Edge()
-				refs = append(refs, EdgeRef{Label: e.Name(), Element: ed.Element, Edge: ed.Edge, Param: k})
+			switch e := c.(type) {
+			case *components.CoreLossEdge:
+				if pi == components.EdgeA {
+					ed := e.Edge()
+					at[e] = len(refs)
+					refs = append(refs, EdgeRef{Label: e.Name(), Element: ed.Element, Edge: ed.Edge, Param: k})
+				}
+			case *components.FineStructure:
+				fine[e.Edge()] = append(fine[e.Edge()], k)
 			}
 			k++
+		}
+	}
+	for e, ks := range fine {
+		if i, ok := at[e]; ok {
+			refs[i].Fine = ks
 		}
 	}
 	return refs
@@ -651,8 +833,28 @@ func (p *Plan) Params() map[string]any {
 	return map[string]any{"model": p.desc, "model_file": p.mf, "method": p.mf.Fit.Method,
 		"parameters": p.names, "gos": p.mf.GOS.Source, "gos_reference": p.source().Reference(), "lowloss": p.useLL,
 		"fit_ranges_eV": p.ranges, "channels_used": p.mask.Included(), "E0_V": p.mf.Instrument.E0,
-		"alpha_rad": p.mf.Instrument.Alpha, "beta_rad": p.mf.Instrument.Beta}
+		"alpha_rad": p.mf.Instrument.Alpha, "beta_rad": p.mf.Instrument.Beta,
+		"scale_errors": p.opts.ScaleErrors, "chi2_limit": p.chi2Limit(), "misfit_fraction": p.misfitFraction()}
 }
+
+// chi2Limit and misfitFraction are the misfit test's thresholds.
+func (p *Plan) chi2Limit() float64 {
+	if p.opts.Chi2Limit > 0 {
+		return p.opts.Chi2Limit
+	}
+	return DefaultChi2Limit
+}
+
+func (p *Plan) misfitFraction() float64 {
+	if p.opts.MisfitFraction > 0 {
+		return p.opts.MisfitFraction
+	}
+	return DefaultMisfitFraction
+}
+
+// ScalesErrors reports whether the uncertainties are scaled by
+// sqrt(max(1, reduced chi-square)) (Options.ScaleErrors).
+func (p *Plan) ScalesErrors() bool { return p.opts.ScaleErrors }
 
 func (p *Plan) source() gos.Source {
 	if p.opts.GOS != nil {

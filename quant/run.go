@@ -49,6 +49,9 @@ type Result struct {
 	Mean *MeanSpectrum
 	// Summary is the quantification summary (nil for a fit).
 	Summary *Summary
+	// Chi2 summarises the reduced chi-square of the pixels, for a fit and
+	// a quantification alike (the summary holds it too).
+	Chi2 *Chi2Summary
 	// Resumed tiles were written by an earlier, interrupted run.
 	Resumed int
 }
@@ -121,10 +124,14 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 		return nil, err
 	}
 	res.Mean = p.meanSpectrum(sums)
+	if res.Chi2, err = p.chi2Summary(out); err != nil {
+		return nil, err
+	}
 	if !p.opts.FitOnly {
 		if res.Summary, err = p.summarize(out); err != nil {
 			return nil, err
 		}
+		res.Summary.Chi2 = res.Chi2
 	}
 	if err := out.Finish(res); err != nil {
 		return nil, err
@@ -187,11 +194,12 @@ type Curve struct {
 }
 
 // MeanSpectrum is the mean over the fitted pixels of the data, the model,
-// the background (the unconvolved components) and each edge.
+// the background (the unconvolved components), each edge and each edge's
+// fine structure.
 type MeanSpectrum struct {
 	Axis   multispectrum.EnergyAxis
 	Pixels int
-	Curves []Curve // data, model, background, then one per edge
+	Curves []Curve // data, model, background, one per edge, then one per fine structure
 }
 
 // Curve returns the curve of that name, or nil.
@@ -220,9 +228,13 @@ func (p *Plan) meanSpectrum(a *meanSums) *MeanSpectrum {
 		Curves: []Curve{{Name: "data", Values: scale(a.data()), LongName: "mean data"},
 			{Name: "model", Values: scale(a.model()), LongName: "mean fitted model"}}}
 	bg := make([]float64, a.n)
-	var edges []Curve
+	var edges, fine []Curve
 	k := 0
 	for _, c := range p.model.Components {
+		var fc *Curve
+		if f, ok := c.(*components.FineStructure); ok {
+			fc = &Curve{Name: SafeName(f.Name()), Values: make([]float64, a.n), LongName: f.Name()}
+		}
 		for pi, prm := range c.Parameters() {
 			if !prm.Free() {
 				continue
@@ -230,14 +242,21 @@ func (p *Plan) meanSpectrum(a *meanSums) *MeanSpectrum {
 			part := a.parts()[k*a.n : (k+1)*a.n]
 			if e, ok := c.(*components.CoreLossEdge); ok && pi == components.EdgeA {
 				edges = append(edges, Curve{Name: SafeName(e.Name()), Values: scale(part), LongName: e.Name() + " edge"})
+			} else if fc != nil {
+				multispectrum.AddTo(fc.Values, part)
 			} else if !c.Convolved() {
 				multispectrum.AddTo(bg, part)
 			}
 			k++
 		}
+		if fc != nil {
+			fc.Values = scale(fc.Values)
+			fine = append(fine, *fc)
+		}
 	}
 	m.Curves = append(m.Curves, Curve{Name: "background", Values: scale(bg), LongName: "background"})
 	m.Curves = append(m.Curves, edges...)
+	m.Curves = append(m.Curves, fine...)
 	return m
 }
 
@@ -258,6 +277,7 @@ type kernel struct {
 	plan                      *Plan
 	p, n, nl, ne              int
 	useLL, withModel, quant   bool
+	scaleErrors               bool
 	edges                     []int
 	disp                      float64
 	coef, errs, crlb, cov     int
@@ -267,7 +287,7 @@ type kernel struct {
 
 func newKernel(p *Plan) *kernel {
 	k := &kernel{plan: p, p: len(p.names), n: p.in.CoreLoss.Size, ne: len(p.edges), useLL: p.useLL,
-		withModel: p.Index(StreamModel) >= 0, quant: !p.opts.FitOnly, disp: p.in.CoreLoss.Dispersion,
+		withModel: p.Index(StreamModel) >= 0, quant: !p.opts.FitOnly, scaleErrors: p.opts.ScaleErrors, disp: p.in.CoreLoss.Dispersion,
 		coef: p.Index(StreamCoefficients), errs: p.Index(StreamCoefficientErrors), crlb: p.Index(StreamCRLB), cov: p.Index(StreamCovariance),
 		chi2: p.Index(StreamChi2), status: p.Index(StreamStatus), cond: p.Index(StreamCondition), model: p.Index(StreamModel),
 		el: p.Index(StreamElements), elErr: p.Index(StreamElementErrors), comp: p.Index(StreamComposition), compErr: p.Index(StreamCompositionErrors)}
@@ -316,8 +336,20 @@ func (k *kernel) tile(fw *kernelWorker, t *multispectrum.Tile) error {
 		fw.w.Pixel(core, low, out)
 		t.Out[k.status][q] = float64(st)
 		errs := t.Out[k.errs][q*p : (q+1)*p]
+		sc := 1.0
+		if k.scaleErrors {
+			// The CRLB assumes the model describes the data; where the
+			// reduced chi-square says it does not, widen the errors
+			// (never narrow them below the bound).
+			if c := *out.Chi2; c > 1 {
+				sc = math.Sqrt(c)
+			}
+			for j := range cov {
+				cov[j] *= sc * sc
+			}
+		}
 		for j, v := range out.Variance {
-			errs[j] = math.Sqrt(v)
+			errs[j] = math.Sqrt(v) * sc
 		}
 		if !math.IsNaN(model[0]) {
 			multispectrum.AddTo(sData, core)

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -15,14 +16,122 @@ type Summary struct {
 	Elements []string        `json:"elements"`
 	Units    string          `json:"elements_units"`
 	Regions  []RegionSummary `json:"regions"`
+	// Chi2 tells how well the model describes the data (nil in a summary
+	// written before it existed).
+	Chi2 *Chi2Summary `json:"reduced_chi_square,omitempty"`
 }
 
-// RegionSummary summarises one set of pixels.
+// RegionSummary summarises one set of pixels. Each Stats gives the mean,
+// the pixel-to-pixel spread (Std) and the rms of the per-pixel propagated
+// uncertainties (MeanSD): when the model describes the data the two
+// agree.
 type RegionSummary struct {
 	Name        string                `json:"name"`
 	Pixels      int                   `json:"pixels"`
 	Composition map[string]Stats      `json:"composition_at_percent"`
 	Ratios      map[string]RatioStats `json:"ratios,omitempty"`
+	// Chi2 is the statistics of the pixels' reduced chi-square.
+	Chi2 *Stats `json:"reduced_chi_square,omitempty"`
+}
+
+// Chi2Summary summarises the reduced chi-square of a run's pixels
+// (doc/algorithms.md 9): with Poisson statistics and a model that
+// describes the data it is close to 1, and the CRLB is the uncertainty.
+// Where it is much larger the model misses structure in the data (fine
+// structure, a background it cannot follow, a wrong edge shape) and the
+// CRLB understates the error.
+type Chi2Summary struct {
+	// Pixels with a finite reduced chi-square.
+	Pixels int `json:"pixels"`
+	// Median and Mean of the pixels' reduced chi-square.
+	Median float64 `json:"median"`
+	Mean   float64 `json:"mean"`
+	// Limit is the reduced chi-square above which a pixel is not
+	// described by the model; Above the fraction of such pixels.
+	Limit float64 `json:"limit"`
+	Above float64 `json:"fraction_above_limit"`
+	// MisfitFraction is the largest acceptable Above; Misfit is set when
+	// Above exceeds it: the model does not describe the data.
+	MisfitFraction float64 `json:"misfit_fraction"`
+	Misfit         bool    `json:"misfit"`
+	// ErrorsScaled says that the run's uncertainties were multiplied by
+	// sqrt(max(1, reduced chi-square)) (Options.ScaleErrors).
+	ErrorsScaled bool `json:"errors_scaled"`
+}
+
+// Warning returns a one-line warning when the model does not describe
+// the data, else "".
+func (c *Chi2Summary) Warning() string {
+	if c == nil || !c.Misfit {
+		return ""
+	}
+	w := fmt.Sprintf("warning: the model does not describe the data: reduced chi-square above %g in %.0f%% of the pixels (median %.3g)", c.Limit, 100*c.Above, c.Median)
+	if c.ErrorsScaled {
+		return w + "; the uncertainties are scaled by sqrt(reduced chi-square)"
+	}
+	return w + "; the uncertainties (CRLB) are too small: add fine structure or background terms, or scale them (--scale-errors)"
+}
+
+// MarshalJSON writes non-finite values as null.
+func (c Chi2Summary) MarshalJSON() ([]byte, error) {
+	type plain Chi2Summary
+	return json.Marshal(struct {
+		plain
+		Median *float64 `json:"median"`
+		Mean   *float64 `json:"mean"`
+	}{plain(c), finite(c.Median), finite(c.Mean)})
+}
+
+// UnmarshalJSON reads null as NaN.
+func (c *Chi2Summary) UnmarshalJSON(b []byte) error {
+	type plain Chi2Summary
+	var v struct {
+		plain
+		Median *float64 `json:"median"`
+		Mean   *float64 `json:"mean"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Chi2Summary(v.plain)
+	c.Median, c.Mean = math.NaN(), math.NaN()
+	if v.Median != nil {
+		c.Median = *v.Median
+	}
+	if v.Mean != nil {
+		c.Mean = *v.Mean
+	}
+	return nil
+}
+
+// chi2Summary reads the reduced chi-square back and summarises it.
+func (p *Plan) chi2Summary(out Output) (*Chi2Summary, error) {
+	a, err := out.ReadStream(StreamChi2)
+	if err != nil {
+		return nil, err
+	}
+	if a.NY != p.in.NY || a.NX != p.in.NX || a.Width != 1 {
+		return nil, fmt.Errorf("quant: stream %s read back as %dx%dx%d", StreamChi2, a.NY, a.NX, a.Width)
+	}
+	return summarizeChi2(a.Data, p.chi2Limit(), p.misfitFraction(), p.opts.ScaleErrors), nil
+}
+
+// summarizeChi2 summarises reduced chi-square values (non-finite ones,
+// failed pixels, are left out).
+func summarizeChi2(v []float64, limit, frac float64, scaled bool) *Chi2Summary {
+	st := Summarize(v, nil)
+	c := &Chi2Summary{Pixels: st.Pixels, Median: st.Median, Mean: st.Mean, Limit: limit, MisfitFraction: frac, ErrorsScaled: scaled}
+	above := 0
+	for _, x := range v {
+		if x > limit && !math.IsInf(x, 0) {
+			above++
+		}
+	}
+	if st.Pixels > 0 {
+		c.Above = float64(above) / float64(st.Pixels)
+	}
+	c.Misfit = c.Above > frac
+	return c
 }
 
 // RatioStats describes a recovered amplitude ratio in a region: the
@@ -65,6 +174,10 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 		return nil, err
 	}
 	cov, nc, err := read(StreamCovariance)
+	if err != nil {
+		return nil, err
+	}
+	chi2, _, err := read(StreamChi2)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +232,12 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 	ne := len(labels)
 	for _, s := range sets {
 		rs := RegionSummary{Name: s.name, Pixels: len(s.pix), Composition: map[string]Stats{}}
+		cv := make([]float64, len(s.pix))
+		for i, px := range s.pix {
+			cv[i] = chi2[px]
+		}
+		c2 := Summarize(cv, nil)
+		rs.Chi2 = &c2
 		for e := 0; e < ne; e++ {
 			v, sd := make([]float64, len(s.pix)), make([]float64, len(s.pix))
 			for i, px := range s.pix {

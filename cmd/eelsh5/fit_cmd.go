@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
 	"github.com/eelsh5/eelsh5/quant"
@@ -25,6 +28,12 @@ type modelFlags struct {
 	Window    *energyRange  `placeholder:"LO:HI" help:"Fit window in eV (default: the model file's, else for fit the whole axis, for quant 100 eV below the first onset to 500 eV above the last)."`
 	Exclude   []energyRange `placeholder:"LO:HI,..." help:"Energy ranges in eV to leave out of the fit."`
 	NoLowLoss bool          `name:"no-lowloss" help:"Do not convolve with the low loss (plural scattering ignored)."`
+	Fine      []string      `name:"fine-structure" placeholder:"all|EL[=WIDTH],..." help:"Add a linear fine structure (a piecewise-linear curve over a window from --fine-structure-pre eV before the onset, convolved like its edge; doc/algorithms.md 3.12) to every edge (all) or to the edges of the elements given, each with an optional window width in eV (e.g. Ti=40,O=60). Its parameters are not part of the elemental amplitude."`
+	FineN     int           `name:"fine-structure-points" default:"30" help:"Interior points of each fine-structure window."`
+	FinePre   float64       `name:"fine-structure-pre" default:"5" placeholder:"EV" help:"Start of each fine-structure window, eV before the edge onset."`
+	FineWidth float64       `name:"fine-structure-width" default:"50" placeholder:"EV" help:"Width of each fine-structure window in eV (unless given per element)."`
+	FineBethe bool          `name:"fine-structure-bethe" help:"Constrain each fine structure to add no oscillator strength over its window (Bethe sum rule; one parameter fewer)."`
+	ScaleErr  bool          `name:"scale-errors" help:"Multiply each pixel's uncertainties (coefficient errors, covariance, elemental and composition errors) by sqrt(reduced chi-square) where it exceeds 1; the crlb stays the bound."`
 	gosFlags
 
 	modelFile *quant.ModelFile // read by validate
@@ -57,7 +66,12 @@ func (m *modelFlags) validate() (quant.Options, error) {
 		}
 	}
 	o := quant.Options{Model: m.modelFile, Elements: m.Elements, Edges: m.Edges, BackgroundTerms: m.BgTerms,
-		E0: m.E0, Alpha: m.Alpha, Beta: m.Beta, Method: m.Method, NoLowLoss: m.NoLowLoss}
+		E0: m.E0, Alpha: m.Alpha, Beta: m.Beta, Method: m.Method, NoLowLoss: m.NoLowLoss, ScaleErrors: m.ScaleErr}
+	fs, err := m.fineStructure()
+	if err != nil {
+		return o, err
+	}
+	o.FineStructure = fs
 	if m.Window != nil {
 		w := m.Window.array()
 		o.Window = &w
@@ -72,6 +86,58 @@ func (m *modelFlags) validate() (quant.Options, error) {
 		return o, fmt.Errorf("--E0 %g: give it in volts (e.g. 300e3)", *e)
 	}
 	return o, nil
+}
+
+// fineStructure parses --fine-structure: "all", or elements each with an
+// optional width (Ti=40); nil when not given.
+func (m *modelFlags) fineStructure() (*quant.FineStructure, error) {
+	items := trimList(m.Fine)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	pre := m.FinePre
+	fs := &quant.FineStructure{Width: m.FineWidth, Pre: &pre, Points: m.FineN, Bethe: m.FineBethe}
+	if !(m.FineWidth > 0) || math.IsInf(m.FineWidth, 0) {
+		return nil, fmt.Errorf("--fine-structure-width %g: must be a positive number of eV", m.FineWidth)
+	}
+	least := 1
+	if m.FineBethe {
+		least = 2
+	}
+	if m.FineN < least {
+		return nil, fmt.Errorf("--fine-structure-points %d: must be at least %d", m.FineN, least)
+	}
+	if math.IsNaN(pre) || math.IsInf(pre, 0) {
+		return nil, fmt.Errorf("--fine-structure-pre %g: must be a number of eV", pre)
+	}
+	if len(items) == 1 && strings.EqualFold(items[0], "all") {
+		return fs, nil
+	}
+	widths := false
+	for _, it := range items {
+		el, w, hasW := strings.Cut(it, "=")
+		el = strings.TrimSpace(el)
+		if strings.EqualFold(el, "all") {
+			return nil, fmt.Errorf("--fine-structure %s: 'all' stands alone", strings.Join(items, ","))
+		}
+		if _, err := gos.Element(el); err != nil {
+			return nil, fmt.Errorf("--fine-structure %q: %s is not an element (want all, or EL[=WIDTH],... e.g. Ti=40,O=60)", it, el)
+		}
+		width := 0.0
+		if hasW {
+			x, err := strconv.ParseFloat(strings.TrimSpace(w), 64)
+			if err != nil || !(x > 0) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("--fine-structure %q: the width must be a positive number of eV", it)
+			}
+			width, widths = x, true
+		}
+		fs.Elements = append(fs.Elements, el)
+		fs.Widths = append(fs.Widths, width)
+	}
+	if !widths {
+		fs.Widths = nil
+	}
+	return fs, nil
 }
 
 // gosSource returns the GOS source of the model: the flags', else the

@@ -239,20 +239,34 @@ func (c *demoCmd) Run(g *Globals) error {
 	return nil
 }
 
-// printSummary writes the summary as a table.
+// printSummary writes the summary as a table: per region the mean
+// composition +- the propagated uncertainty with the pixel-to-pixel
+// spread, a legend saying so, the reduced chi-square and, when the model
+// does not describe the data, a warning line.
 func printSummary(w interface{ Write([]byte) (int, error) }, s *quant.Summary) {
 	fmt.Fprintf(w, "%-32s %7s", "region", "pixels")
 	for _, e := range s.Elements {
-		fmt.Fprintf(w, " %16s", e+" at.%")
+		fmt.Fprintf(w, " %25s", e+" at.% +- err (spread)")
 	}
 	fmt.Fprintln(w)
 	for _, r := range s.Regions {
 		fmt.Fprintf(w, "%-32s %7d", r.Name, r.Pixels)
 		for _, e := range s.Elements {
 			st := r.Composition[e]
-			fmt.Fprintf(w, " %8.2f +- %5.2f", st.Mean, st.MeanSD)
+			fmt.Fprintf(w, " %8.2f +- %5.2f (%5.2f)", st.Mean, st.MeanSD, st.Std)
 		}
 		fmt.Fprintln(w)
+	}
+	how := "propagated from the CRLB through the full covariance"
+	if s.Chi2 != nil && s.Chi2.ErrorsScaled {
+		how += ", scaled by sqrt(reduced chi-square) where above 1"
+	}
+	fmt.Fprintf(w, "at.%%: mean over the region; +- err: rms of the per-pixel uncertainties (%s); (spread): pixel-to-pixel standard deviation\n", how)
+	if c := s.Chi2; c != nil {
+		fmt.Fprintf(w, "reduced chi-square: median %.4g, mean %.4g over %d pixels; %.1f%% of the pixels above %g\n", c.Median, c.Mean, c.Pixels, 100*c.Above, c.Limit)
+		if msg := c.Warning(); msg != "" {
+			fmt.Fprintln(w, msg)
+		}
 	}
 	var ratios []string
 	for _, r := range s.Regions {
