@@ -180,7 +180,7 @@ func TestChi2SummaryAndScaleErrors(t *testing.T) {
 	if c2 == nil || c2 != plain.Chi2 || !c2.Misfit || c2.Above != 1 || c2.Pixels != 64 || c2.Limit != 2 || c2.MisfitFraction != 0.1 || c2.ErrorsScaled {
 		t.Fatalf("chi-square summary %+v", c2)
 	}
-	if w := c2.Warning(); !strings.Contains(w, "does not describe the data") || !strings.Contains(w, "--scale-errors") {
+	if w := c2.Warning(); !strings.Contains(w, "does not describe the data") || !strings.Contains(w, "ScaleErrors") {
 		t.Errorf("warning %q", w)
 	}
 	for _, r := range plain.Summary.Regions {

@@ -211,8 +211,8 @@ func (cs ComponentSpec) build(axis multispectrum.EnergyAxis, src gos.Source, cac
 	case "linear_background":
 		rs := cs.Exponents
 		if len(cs.Linspace) > 0 {
-			if len(cs.Linspace) != 3 || cs.Linspace[2] < 1 || cs.Linspace[2] != math.Trunc(cs.Linspace[2]) {
-				return nil, fmt.Errorf("linspace must be [start, stop, count]")
+			if len(cs.Linspace) != 3 || cs.Linspace[2] < 1 || cs.Linspace[2] > MaxBackgroundTerms || cs.Linspace[2] != math.Trunc(cs.Linspace[2]) {
+				return nil, fmt.Errorf("linspace must be [start, stop, count] with count 1..%d", MaxBackgroundTerms)
 			}
 			rs = components.Linspace(cs.Linspace[0], cs.Linspace[1], int(cs.Linspace[2]))
 		}
@@ -242,6 +242,9 @@ func (cs ComponentSpec) build(axis multispectrum.EnergyAxis, src gos.Source, cac
 	case "exponential":
 		c = components.NewExponential(axis, 1, -0.001)
 	case "polynomial":
+		if cs.Order < 0 || cs.Order > 20 {
+			return nil, fmt.Errorf("polynomial order %d: must be 0..20", cs.Order)
+		}
 		c = components.NewPolynomial(axis, cs.Order)
 	default:
 		return nil, fmt.Errorf("unknown component type %q", cs.Type)

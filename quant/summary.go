@@ -69,7 +69,7 @@ func (c *Chi2Summary) Warning() string {
 	if c.ErrorsScaled {
 		return w + "; the uncertainties are scaled by sqrt(reduced chi-square)"
 	}
-	return w + "; the uncertainties (CRLB) are too small: add fine structure or background terms, or scale them (--scale-errors)"
+	return w + "; the uncertainties (CRLB) are too small: add fine structure or background terms, or scale the uncertainties by sqrt(reduced chi-square) (Options.ScaleErrors)"
 }
 
 // MarshalJSON writes non-finite values as null.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/eelsh5/eelsh5/h5io"
@@ -264,7 +265,7 @@ func printSummary(w interface{ Write([]byte) (int, error) }, s *quant.Summary) {
 	fmt.Fprintf(w, "at.%%: mean over the region; +- err: rms of the per-pixel uncertainties (%s); (spread): pixel-to-pixel standard deviation\n", how)
 	if c := s.Chi2; c != nil {
 		fmt.Fprintf(w, "reduced chi-square: median %.4g, mean %.4g over %d pixels; %.1f%% of the pixels above %g\n", c.Median, c.Mean, c.Pixels, 100*c.Above, c.Limit)
-		if msg := c.Warning(); msg != "" {
+		if msg := strings.Replace(c.Warning(), "(Options.ScaleErrors)", "(--scale-errors)", 1); msg != "" {
 			fmt.Fprintln(w, msg)
 		}
 	}
