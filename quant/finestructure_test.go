@@ -17,7 +17,8 @@ import (
 )
 
 // seedRun simulates the seed scenario on an n x n scan, aligns it and
-// quantifies it with 6 background terms and the given options.
+// quantifies it with the given options (6 background terms unless they
+// say otherwise).
 func seedRun(t testing.TB, n int, noisy bool, o quant.Options) (*quant.Result, *quant.Memory) {
 	t.Helper()
 	ctx := context.Background()
@@ -35,7 +36,10 @@ func seedRun(t testing.TB, n int, noisy bool, o quant.Options) (*quant.Result, *
 	in.Truth = sc.Maps
 	in.Tile = [2]int{8, 8} // every core busy
 	mem := quant.NewMemory()
-	o.Elements, o.Edges, o.BackgroundTerms = sc.Elements, sc.Edges, 6
+	o.Elements, o.Edges = sc.Elements, sc.Edges
+	if o.BackgroundTerms == 0 {
+		o.BackgroundTerms = 6
+	}
 	res, err := quant.Run(ctx, in, mem, o)
 	if err != nil {
 		t.Fatal(err)

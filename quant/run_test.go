@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eelsh5/eelsh5/aligners"
 	"github.com/eelsh5/eelsh5/fitters"
 	"github.com/eelsh5/eelsh5/quant"
 	"github.com/eelsh5/eelsh5/simulate"
@@ -15,28 +14,10 @@ import (
 // seedQuant simulates the seed scenario (doc/algorithms.md 8.6) on an
 // n x n scan, aligns it with the fast method and quantifies it with a
 // linear background of terms power laws, all in memory through the
-// library's entry points.
+// library's entry points (seedRun).
 func seedQuant(t testing.TB, n, terms int, noisy bool) (*quant.Result, *quant.Memory) {
 	t.Helper()
-	ctx := context.Background()
-	sc := simulate.SeedScenario(n)
-	sc.AddPoisson = noisy
-	sim, err := simulate.Run(ctx, sc, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aligned := &aligners.Memory{}
-	if _, err := aligners.Run(ctx, aligners.CubeInput(sim.LowLoss, sim.CoreLoss), aligned, aligners.RunOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	in := quant.CubeInput(aligned.Cubes[1], aligned.Cubes[0], sc.Instrument())
-	in.Truth = sc.Maps
-	mem := quant.NewMemory()
-	res, err := quant.Run(ctx, in, mem, quant.Options{Elements: sc.Elements, Edges: sc.Edges, BackgroundTerms: terms})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, mem
+	return seedRun(t, n, noisy, quant.Options{BackgroundTerms: terms})
 }
 
 // TestRunSeedScenario recovers the seed scenario's ratios (issue 13):
