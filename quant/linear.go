@@ -18,6 +18,11 @@ type LinearOptions struct {
 	// LowLoss is the axis of the per-pixel low loss; nil fits without
 	// plural-scattering convolution.
 	LowLoss *multispectrum.EnergyAxis
+	// ConvexBackground constrains the linear background to be convex over
+	// the fit window (doc/algorithms.md 6.3): a pixel whose unconstrained
+	// fit violates it is refitted by a small quadratic program, and its
+	// CRLB is restricted to the active constraints.
+	ConvexBackground bool
 }
 
 // LinearEngine fits a linear model to every pixel (doc/algorithms.md 6.2):
@@ -40,6 +45,8 @@ type LinearEngine struct {
 	fixedU []float64 // unconvolved part, nil if zero
 	fixedT []complex128
 	llAxis multispectrum.EnergyAxis
+	convG  []float64 // convexity constraints, convM x p, row major
+	convM  int
 }
 
 // NewLinearEngine prepares the per-pixel fit of model. Every free
@@ -111,6 +118,11 @@ func NewLinearEngine(model *components.Model, opts LinearOptions) (*LinearEngine
 	if nonzero(fu) {
 		e.fixedU = fu
 	}
+	if opts.ConvexBackground {
+		if err := e.setupConvex(model); err != nil {
+			return nil, err
+		}
+	}
 	if opts.LowLoss != nil {
 		e.llAxis = *opts.LowLoss
 		ll, err := components.NewLowLoss(model.Axis, e.llAxis)
@@ -159,6 +171,9 @@ type LinearWorkspace struct {
 	mu    []float64
 	cov   []float64
 	whole bool // the design buffer holds the full columns (no mask)
+	// convex is the scratch of the constrained fit, nil without it.
+	convex *convexWorkspace
+	qpc    []float64
 }
 
 // NewWorkspace returns scratch for one worker.
@@ -182,6 +197,9 @@ func (e *LinearEngine) NewWorkspace() *LinearWorkspace {
 		}
 	}
 	ws.whole = whole
+	if e.convM > 0 {
+		ws.convex, ws.qpc = e.newConvexWorkspace(), make([]float64, p)
+	}
 	if e.opts.LowLoss != nil {
 		ws.ll, _ = components.NewLowLoss(e.Axis, e.llAxis)
 	}
@@ -238,6 +256,9 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 		return
 	}
 	st := res.Status
+	if ws.convex != nil && !e.constrain(ws, coef) && st == fitters.OK {
+		st = fitters.NoConvergence
+	}
 	// Model on the full axis and its values on the fitted channels.
 	model := out.Model
 	if model == nil {
@@ -258,8 +279,15 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	if st == fitters.OK && fst != fitters.OK {
 		st = fst
 	}
+	chi2 := res.Chi2
+	if ws.convex != nil && ws.convex.active {
+		if !e.constrainedCovariance(ws) && st == fitters.OK {
+			st = fitters.BadModel
+		}
+		chi2 = e.weightedRSS(ws, core, model)
+	}
 	out.setCovariance(ws.cov, p)
-	setf(out.Chi2, res.Chi2/float64(r-p))
+	setf(out.Chi2, chi2/float64(r-p))
 	setf(out.Condition, res.Condition)
 	if out.Status != nil {
 		*out.Status = st

@@ -63,6 +63,8 @@ type ComponentSpec struct {
 	Fixed    []string              `toml:"fixed"`    // parameters to hold
 	Bounds   map[string][2]float64 `toml:"bounds"`   // [lower, upper]
 	Convolve *bool                 `toml:"convolve"` // override the default
+	// linear_background: constrain it to be convex (doc/algorithms.md 6.3)
+	Convex bool `toml:"convex"`
 }
 
 // ReadModelFile parses a model file.

@@ -158,6 +158,11 @@ type Options struct {
 	// NoLowLoss fits without convolving with the pixels' low loss even
 	// when the input has one.
 	NoLowLoss bool
+	// ConvexBackground constrains the linear background to be convex
+	// over the fit window (LinearOptions.ConvexBackground; also set by a
+	// model file's linear_background with convex = true). Linear methods
+	// only.
+	ConvexBackground bool
 	// GOS is the source of the edges' cross sections; nil is the built-in
 	// hydrogenic model. A model file naming a tabulated source needs it
 	// opened and given here.
@@ -412,8 +417,12 @@ func NewPlan(in Input, opts Options) (*Plan, error) {
 	switch mf.Fit.Method {
 	case "ols", "wls", "nnls":
 		m := fitters.Method(mf.Fit.Method)
-		p.fit, err = NewLinearEngine(p.model, LinearOptions{Method: m, Weights: m != fitters.OLS, Mask: p.mask, LowLoss: llAxis})
+		p.fit, err = NewLinearEngine(p.model, LinearOptions{Method: m, Weights: m != fitters.OLS, Mask: p.mask, LowLoss: llAxis,
+			ConvexBackground: p.convex()})
 	case "lsq", "poisson":
+		if p.convex() {
+			return nil, &OptionError{errors.New("quant: a convex background needs a linear method (ols, wls or nnls)")}
+		}
 		build := func() (*components.Model, error) { return mf.Build(in.CoreLoss, src, cache) }
 		obj := fitters.LeastSquares
 		if mf.Fit.Method == "poisson" {
@@ -831,7 +840,7 @@ func (p *Plan) Workers() int {
 // Params returns the plan's parameters for a step's provenance.
 func (p *Plan) Params() map[string]any {
 	return map[string]any{"model": p.desc, "model_file": p.mf, "method": p.mf.Fit.Method,
-		"parameters": p.names, "gos": p.mf.GOS.Source, "gos_reference": p.source().Reference(), "lowloss": p.useLL,
+		"convex_background": p.convex(), "parameters": p.names, "gos": p.mf.GOS.Source, "gos_reference": p.source().Reference(), "lowloss": p.useLL,
 		"fit_ranges_eV": p.ranges, "channels_used": p.mask.Included(), "E0_V": p.mf.Instrument.E0,
 		"alpha_rad": p.mf.Instrument.Alpha, "beta_rad": p.mf.Instrument.Beta,
 		"scale_errors": p.opts.ScaleErrors, "chi2_limit": p.chi2Limit(), "misfit_fraction": p.misfitFraction()}
@@ -865,3 +874,17 @@ func (p *Plan) source() gos.Source {
 
 // Params returns the number of free parameters.
 func (p *Plan) NumParams() int { return len(p.names) }
+
+// convex reports whether the background is constrained to be convex:
+// by the options or by a model file's linear_background.
+func (p *Plan) convex() bool {
+	if p.opts.ConvexBackground {
+		return true
+	}
+	for _, c := range p.mf.Components {
+		if c.Type == "linear_background" && c.Convex {
+			return true
+		}
+	}
+	return false
+}

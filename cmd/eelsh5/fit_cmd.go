@@ -17,23 +17,24 @@ import (
 
 // modelFlags describe the model of fit and quant.
 type modelFlags struct {
-	Model     string        `type:"existingfile" help:"Model file (TOML; see the README). Default: built from --elements and --edges."`
-	Elements  []string      `placeholder:"C,N,O,Fe" help:"Elements for a model built from flags, comma separated."`
-	Edges     []string      `placeholder:"K,K,K,L" help:"Edge of each element, comma separated."`
-	BgTerms   int           `name:"background-terms" default:"4" help:"Power-law terms of the linear background of a model built from flags (exponents linspace(1, 5, N)), 1..12."`
-	E0        *float64      `name:"E0" placeholder:"VOLTS" help:"Acceleration voltage in volts (default: the model file, else the file's instrument metadata)."`
-	Alpha     *float64      `placeholder:"RAD" help:"Convergence semi-angle in radians (default: the model file, else the metadata)."`
-	Beta      *float64      `placeholder:"RAD" help:"Collection semi-angle in radians (default: the model file, else the metadata)."`
-	Method    string        `enum:",ols,wls,nnls,lsq,poisson" default:"" help:"Fitter: ols, wls (Poisson weights 1/max(y,1)) or nnls (linear); lsq (Levenberg-Marquardt, weighted) or poisson (maximum likelihood) for models with non-linear parameters. Default: the model file's, else wls."`
-	Window    *energyRange  `placeholder:"LO:HI" help:"Fit window in eV (default: the model file's, else for fit the whole axis, for quant 100 eV below the first onset to 500 eV above the last)."`
-	Exclude   []energyRange `placeholder:"LO:HI,..." help:"Energy ranges in eV to leave out of the fit."`
-	NoLowLoss bool          `name:"no-lowloss" help:"Do not convolve with the low loss (plural scattering ignored)."`
-	Fine      []string      `name:"fine-structure" placeholder:"all|EL[=WIDTH],..." help:"Add a linear fine structure (a piecewise-linear curve over a window from --fine-structure-pre eV before the onset, convolved like its edge; doc/algorithms.md 3.12) to every edge (all) or to the edges of the elements given, each with an optional window width in eV (e.g. Ti=40,O=60). Its parameters are not part of the elemental amplitude."`
-	FineN     int           `name:"fine-structure-points" default:"30" help:"Interior points of each fine-structure window."`
-	FinePre   float64       `name:"fine-structure-pre" default:"5" placeholder:"EV" help:"Start of each fine-structure window, eV before the edge onset."`
-	FineWidth float64       `name:"fine-structure-width" default:"50" placeholder:"EV" help:"Width of each fine-structure window in eV (unless given per element)."`
-	FineBethe bool          `name:"fine-structure-bethe" help:"Constrain each fine structure to add no oscillator strength over its window (Bethe sum rule; one parameter fewer)."`
-	ScaleErr  bool          `name:"scale-errors" help:"Multiply each pixel's uncertainties (coefficient errors, covariance, elemental and composition errors) by sqrt(reduced chi-square) where it exceeds 1; the crlb stays the bound."`
+	Model      string        `type:"existingfile" help:"Model file (TOML; see the README). Default: built from --elements and --edges."`
+	Elements   []string      `placeholder:"C,N,O,Fe" help:"Elements for a model built from flags, comma separated."`
+	Edges      []string      `placeholder:"K,K,K,L" help:"Edge of each element, comma separated."`
+	BgTerms    int           `name:"background-terms" default:"4" help:"Power-law terms of the linear background of a model built from flags (exponents linspace(1, 5, N)), 1..12."`
+	E0         *float64      `name:"E0" placeholder:"VOLTS" help:"Acceleration voltage in volts (default: the model file, else the file's instrument metadata)."`
+	Alpha      *float64      `placeholder:"RAD" help:"Convergence semi-angle in radians (default: the model file, else the metadata)."`
+	Beta       *float64      `placeholder:"RAD" help:"Collection semi-angle in radians (default: the model file, else the metadata)."`
+	Method     string        `enum:",ols,wls,nnls,lsq,poisson" default:"" help:"Fitter: ols, wls (Poisson weights 1/max(y,1)) or nnls (linear); lsq (Levenberg-Marquardt, weighted) or poisson (maximum likelihood) for models with non-linear parameters. Default: the model file's, else wls."`
+	Window     *energyRange  `placeholder:"LO:HI" help:"Fit window in eV (default: the model file's, else for fit the whole axis, for quant 100 eV below the first onset to 500 eV above the last)."`
+	Exclude    []energyRange `placeholder:"LO:HI,..." help:"Energy ranges in eV to leave out of the fit."`
+	NoLowLoss  bool          `name:"no-lowloss" help:"Do not convolve with the low loss (plural scattering ignored)."`
+	Background string        `default:"linear" enum:"linear,convex" help:"Background of a model: linear (sum of power laws) or convex (the same, constrained to be convex over the fit window; linear methods only)."`
+	Fine       []string      `name:"fine-structure" placeholder:"all|EL[=WIDTH],..." help:"Add a linear fine structure (a piecewise-linear curve over a window from --fine-structure-pre eV before the onset, convolved like its edge; doc/algorithms.md 3.12) to every edge (all) or to the edges of the elements given, each with an optional window width in eV (e.g. Ti=40,O=60). Its parameters are not part of the elemental amplitude."`
+	FineN      int           `name:"fine-structure-points" default:"30" help:"Interior points of each fine-structure window."`
+	FinePre    float64       `name:"fine-structure-pre" default:"5" placeholder:"EV" help:"Start of each fine-structure window, eV before the edge onset."`
+	FineWidth  float64       `name:"fine-structure-width" default:"50" placeholder:"EV" help:"Width of each fine-structure window in eV (unless given per element)."`
+	FineBethe  bool          `name:"fine-structure-bethe" help:"Constrain each fine structure to add no oscillator strength over its window (Bethe sum rule; one parameter fewer)."`
+	ScaleErr   bool          `name:"scale-errors" help:"Multiply each pixel's uncertainties (coefficient errors, covariance, elemental and composition errors) by sqrt(reduced chi-square) where it exceeds 1; the crlb stays the bound."`
 	gosFlags
 
 	modelFile *quant.ModelFile // read by validate
@@ -66,7 +67,8 @@ func (m *modelFlags) validate() (quant.Options, error) {
 		}
 	}
 	o := quant.Options{Model: m.modelFile, Elements: m.Elements, Edges: m.Edges, BackgroundTerms: m.BgTerms,
-		E0: m.E0, Alpha: m.Alpha, Beta: m.Beta, Method: m.Method, NoLowLoss: m.NoLowLoss, ScaleErrors: m.ScaleErr}
+		E0: m.E0, Alpha: m.Alpha, Beta: m.Beta, Method: m.Method, NoLowLoss: m.NoLowLoss, ScaleErrors: m.ScaleErr,
+		ConvexBackground: m.Background == "convex"}
 	fs, err := m.fineStructure()
 	if err != nil {
 		return o, err
