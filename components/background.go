@@ -10,9 +10,10 @@ import (
 // PowerLaw is A (E/Estart)^(-r) with Estart the first channel energy of
 // its axis (doc/algorithms.md 2.3), so A is the value at the first channel.
 // Parameters: A (linear, [0, 1e20]), r ([0, 1e20]). Not convolved; zero
-// for E <= 0.
+// for E <= 0. Its start values can be estimated from data (StartEstimator).
 type PowerLaw struct {
 	base
+	defaults
 	estart float64
 }
 
@@ -22,7 +23,7 @@ func NewPowerLaw(axis multispectrum.EnergyAxis, a, r float64) *PowerLaw {
 	pa.Lower, pa.Upper = 0, 1e20
 	pr := newParam("r", r, true, false)
 	pr.Lower, pr.Upper = 0, 1e20
-	return &PowerLaw{base: newBase("PowerLaw", axis, false, pa, pr), estart: axis.Offset}
+	return &PowerLaw{base: newBase("PowerLaw", axis, false, pa, pr), defaults: defaults{a, r}, estart: axis.Offset}
 }
 
 // Eval implements Component.
@@ -242,14 +243,18 @@ func (o *Offset) Gradient(dst []float64, _ int) bool {
 	return true
 }
 
-// Exponential is A exp(b E) (A linear, [0, inf); b unbounded).
-type Exponential struct{ base }
+// Exponential is A exp(b E) (A linear, [0, inf); b unbounded). Its
+// start values can be estimated from data (StartEstimator).
+type Exponential struct {
+	base
+	defaults
+}
 
 // NewExponential returns A exp(bE).
 func NewExponential(axis multispectrum.EnergyAxis, a, b float64) *Exponential {
 	pa := newParam("A", a, true, true)
 	pa.Lower = 0
-	return &Exponential{newBase("Exponential", axis, true, pa, newParam("b", b, true, false))}
+	return &Exponential{newBase("Exponential", axis, true, pa, newParam("b", b, true, false)), defaults{a, b}}
 }
 
 // Eval implements Component.

@@ -11,8 +11,12 @@ var fwhmToSigma = 1 / (2 * math.Sqrt(2*math.Ln2))
 
 // Gaussian is A exp(-((E-centre)/sigma)^2/2) with sigma = |fwhm|/(2
 // sqrt(2 ln 2)); A is the peak height (doc/algorithms.md 2.3). Parameters A
-// (linear, [0, inf)), centre (eV), fwhm (eV, >= disp/10). Convolved.
-type Gaussian struct{ base }
+// (linear, [0, inf)), centre (eV), fwhm (eV, >= disp/10). Convolved. Its
+// start values can be estimated from data (StartEstimator).
+type Gaussian struct {
+	base
+	defaults
+}
 
 // NewGaussian returns a Gaussian of height a at centre with the given FWHM.
 func NewGaussian(axis multispectrum.EnergyAxis, a, centre, fwhm float64) *Gaussian {
@@ -20,7 +24,7 @@ func NewGaussian(axis multispectrum.EnergyAxis, a, centre, fwhm float64) *Gaussi
 	pa.Lower = 0
 	pf := newParam("fwhm", fwhm, true, false)
 	pf.Lower = axis.Dispersion / 10
-	return &Gaussian{newBase("Gaussian", axis, true, pa, newParam("centre", centre, true, false), pf)}
+	return &Gaussian{newBase("Gaussian", axis, true, pa, newParam("centre", centre, true, false), pf), defaults{a, centre, fwhm}}
 }
 
 // Eval implements Component.
@@ -55,8 +59,12 @@ func (g *Gaussian) Gradient(dst []float64, k int) bool {
 }
 
 // Lorentzian is A (w/2)^2 / ((E-centre)^2 + (w/2)^2), A the peak height.
-// Parameters A (linear, [0, inf)), centre (eV), fwhm w (eV, >= 0).
-type Lorentzian struct{ base }
+// Parameters A (linear, [0, inf)), centre (eV), fwhm w (eV, >= 0). Its
+// start values can be estimated from data (StartEstimator).
+type Lorentzian struct {
+	base
+	defaults
+}
 
 // NewLorentzian returns a Lorentzian of height a at centre with FWHM fwhm.
 func NewLorentzian(axis multispectrum.EnergyAxis, a, centre, fwhm float64) *Lorentzian {
@@ -64,7 +72,7 @@ func NewLorentzian(axis multispectrum.EnergyAxis, a, centre, fwhm float64) *Lore
 	pa.Lower = 0
 	pf := newParam("fwhm", fwhm, true, false)
 	pf.Lower = 0
-	return &Lorentzian{newBase("Lorentzian", axis, true, pa, newParam("centre", centre, true, false), pf)}
+	return &Lorentzian{newBase("Lorentzian", axis, true, pa, newParam("centre", centre, true, false), pf), defaults{a, centre, fwhm}}
 }
 
 // Eval implements Component.
@@ -100,9 +108,11 @@ func (l *Lorentzian) Gradient(dst []float64, k int) bool {
 // Voigt is the Voigt profile Re w(z)/(sigma sqrt(2 pi)), z = (E - centre
 // + i gamma)/(sqrt(2) sigma), w the Faddeeva function, scaled so that its
 // maximum over the axis equals A (doc/algorithms.md 2.3). Parameters A
-// (linear), centre, gamma and sigma (eV, >= disp/10).
+// (linear), centre, gamma and sigma (eV, >= disp/10). Its start values
+// can be estimated from data (StartEstimator).
 type Voigt struct {
 	base
+	defaults
 	raw, draw []float64
 }
 
@@ -113,7 +123,7 @@ func NewVoigt(axis multispectrum.EnergyAxis, a, centre, gamma, sigma float64) *V
 	ps := newParam("sigma", sigma, true, false)
 	ps.Lower = axis.Dispersion / 10
 	return &Voigt{base: newBase("Voigt", axis, true, newParam("A", a, true, true), newParam("centre", centre, true, false), pg, ps),
-		raw: make([]float64, axis.Size), draw: make([]float64, axis.Size)}
+		defaults: defaults{a, centre, gamma, sigma}, raw: make([]float64, axis.Size), draw: make([]float64, axis.Size)}
 }
 
 // profile fills v.raw with the unnormalised profile and, for k in 1..3,

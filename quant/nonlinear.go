@@ -16,6 +16,9 @@ type NonLinearOptions struct {
 	Mask      multispectrum.Mask
 	LowLoss   *multispectrum.EnergyAxis
 	MaxIter   int
+	// KeepStart starts every pixel from the model's values (and the
+	// linear pre-fit) without estimating start values from the data.
+	KeepStart bool
 }
 
 // NonLinearEngine fits models with non-linear free parameters (power-law
@@ -25,6 +28,15 @@ type NonLinearOptions struct {
 // free parameters with bounds, analytic derivatives and the pixel's low
 // loss (doc/algorithms.md 6.6, 6.7). Each worker has its own model instance,
 // made by build.
+//
+// Start values: components that implement components.StartEstimator
+// (power law, exponential, Gaussian, Lorentzian, Voigt) and have a free
+// non-linear parameter still at its constructor value (a model file's
+// type default; components.StartMask) get start values estimated from
+// each pixel's data, and the linear pre-fit is then made per pixel with
+// those values. Values given after construction (a model file's values =
+// {...}) are kept, and so are all values with KeepStart
+// (doc/algorithms.md 6.6, "Start values").
 type NonLinearEngine struct {
 	build  func() (*components.Model, error)
 	opts   NonLinearOptions
@@ -35,6 +47,14 @@ type NonLinearEngine struct {
 	start  []float64
 	lower  []float64
 	upper  []float64
+	est    []estimated // components whose start values are estimated
+}
+
+// estimated is a component (by index in the model) whose parameters
+// marked in set are estimated from each pixel's data.
+type estimated struct {
+	comp int
+	set  []bool
 }
 
 // NewNonLinearEngine prepares the fit; build must return a new instance
@@ -76,6 +96,16 @@ func NewNonLinearEngine(build func() (*components.Model, error), opts NonLinearO
 		e.lower = append(e.lower, p.Lower)
 		e.upper = append(e.upper, p.Upper)
 	}
+	if !opts.KeepStart {
+		for ci, c := range m.Components {
+			if se, ok := c.(components.StartEstimator); ok {
+				set := make([]bool, len(c.Parameters()))
+				if components.StartMask(se, set) {
+					e.est = append(e.est, estimated{comp: ci, set: set})
+				}
+			}
+		}
+	}
 	// Linear pre-fit: hold the non-linear parameters at their start.
 	var held []*components.Parameter
 	for k, p := range free {
@@ -86,7 +116,7 @@ func NewNonLinearEngine(build func() (*components.Model, error), opts NonLinearO
 			e.linIdx = append(e.linIdx, k)
 		}
 	}
-	if len(e.linIdx) > 0 {
+	if len(e.linIdx) > 0 && len(e.est) == 0 {
 		e.prefit, err = NewLinearEngine(m, LinearOptions{Method: fitters.WLS, Weights: true, Mask: opts.Mask, LowLoss: opts.LowLoss})
 		if err != nil {
 			return nil, err
@@ -127,6 +157,19 @@ func (e *NonLinearEngine) NewWorker() Worker {
 		w.pre = e.prefit.NewWorkspace()
 		w.preCoef = make([]float64, e.prefit.Params())
 	}
+	if len(e.est) > 0 {
+		for _, es := range e.est {
+			w.est = append(w.est, m.Components[es.comp].(components.StartEstimator))
+			w.contrib = append(w.contrib, make([]float64, n))
+		}
+		w.resid, w.wt = make([]float64, n), make([]float64, n)
+		if q := len(e.linIdx); q > 0 {
+			w.lin = fitters.NewLinear(r, q, fitters.WLS)
+			w.linA = make([]float64, r*q)
+			w.linY = make([]float64, r)
+			w.preCoef = make([]float64, q)
+		}
+	}
 	return w
 }
 
@@ -144,6 +187,13 @@ type nonLinearWorker struct {
 	fish    *fitters.Fisher
 	pre     *LinearWorkspace
 	preCoef []float64
+
+	// start estimates (nil when the engine estimates none)
+	est        []components.StartEstimator
+	contrib    [][]float64     // each estimated component's values (full axis)
+	resid, wt  []float64       // data minus estimated components; inverse variances
+	lin        *fitters.Linear // per-pixel linear pre-fit
+	linA, linY []float64
 }
 
 // Eval implements fitters.Model on the channels used.
@@ -186,7 +236,9 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 		w.m.LowLoss = w.ll
 	}
 	copy(w.params, e.start)
-	if e.prefit != nil {
+	if w.est != nil {
+		w.estimate(core)
+	} else if e.prefit != nil {
 		e.prefit.Pixel(w.pre, core, low, PixelResult{Coef: w.preCoef})
 		for q, k := range e.linIdx {
 			if v := w.preCoef[q]; !math.IsNaN(v) {
@@ -242,5 +294,84 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 	setf(out.Condition, math.NaN())
 	if out.Status != nil {
 		*out.Status = st
+	}
+}
+
+// estimateRounds is the number of rounds of start estimates when more
+// than one component is estimated.
+const estimateRounds = 4
+
+// estimate sets the start values of the pixel (doc/algorithms.md 6.6,
+// "Start values"): the estimating components in model order, each from
+// the data minus the components estimated before it; with more than one,
+// further rounds (estimateRounds in all), each from the data minus all the
+// others. Then the linear parameters are pre-fitted with the non-linear
+// ones at those values. It allocates nothing.
+func (w *nonLinearWorker) estimate(core []float64) {
+	e := w.e
+	for k, p := range w.free {
+		p.Value = e.start[k]
+	}
+	mask := e.opts.Mask
+	for i, v := range core {
+		w.wt[i] = 1 / math.Max(v, 1) // Poisson variance of the data
+	}
+	copy(w.resid, core)
+	for j, c := range w.est {
+		c.EstimateStart(w.resid, w.wt, mask, e.est[j].set)
+		c.Eval(w.contrib[j])
+		subFrom(w.resid, w.contrib[j])
+	}
+	for round := 1; round < estimateRounds && len(w.est) > 1; round++ {
+		// w.resid is the data minus every estimated component
+		for j, c := range w.est {
+			multispectrum.AddTo(w.resid, w.contrib[j])
+			c.EstimateStart(w.resid, w.wt, mask, e.est[j].set)
+			c.Eval(w.contrib[j])
+			subFrom(w.resid, w.contrib[j])
+		}
+	}
+	for k, p := range w.free {
+		w.params[k] = p.Value
+	}
+	if w.lin == nil {
+		return
+	}
+	// Linear pre-fit at the estimated non-linear values: the model is
+	// linear in the linear parameters, m = f + sum_k a_k D_k with f the
+	// model at a = 0 and D_k the (convolved) derivatives.
+	r := len(e.rows)
+	for _, k := range e.linIdx {
+		w.free[k].Value = 0
+	}
+	w.m.Eval(w.full)
+	for j, i := range e.rows {
+		w.linY[j] = core[i] - w.full[i]
+	}
+	for _, k := range e.linIdx {
+		w.free[k].Value = w.params[k]
+	}
+	for q, k := range e.linIdx {
+		if err := w.m.Derivative(w.col, w.free[k]); err != nil {
+			panic(err) // free parameters without derivatives are refused at setup
+		}
+		dst := w.linA[q*r : (q+1)*r]
+		for j, i := range e.rows {
+			dst[j] = w.col[i]
+		}
+	}
+	if res := w.lin.Fit(w.preCoef, w.linA, w.linY, true); res.Status == fitters.NonFinite {
+		return
+	}
+	for q, k := range e.linIdx {
+		if v := w.preCoef[q]; !math.IsNaN(v) {
+			w.params[k] = math.Max(e.lower[k], math.Min(e.upper[k], v))
+		}
+	}
+}
+
+func subFrom(dst, src []float64) {
+	for i, v := range src {
+		dst[i] -= v
 	}
 }
