@@ -10,9 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
@@ -165,23 +163,24 @@ func plotXsec(path string, edge *gos.Edge, axis multispectrum.EnergyAxis, sigma 
 	if !strings.EqualFold(filepath.Ext(path), ".png") {
 		return usageError{fmt.Errorf("-o %q: only .png plots are written", path)}
 	}
-	p := plot.New()
+	e := axis.Energies(nil)
+	b := newPanel(e, e[0], e[len(e)-1], false)
+	if len(e) == 1 {
+		b.p.X.Min, b.p.X.Max = e[0]-axis.Dispersion, e[0]+axis.Dispersion
+	}
+	b.line(sigma, nil, dataColour, 1.3, false, "")
+	p := b.finish(false)
+	if p.Y.Min < 0 && b.lo >= 0 {
+		p.Y.Min = 0 // a cross section is never negative
+	}
 	p.Title.Text = fmt.Sprintf("%s cross section (%s), E0 = %g kV, beta = %g mrad", edge.Label(), edge.Source, s.E0/1e3, s.Beta*1e3)
 	p.X.Label.Text = "Energy loss (eV)"
 	p.Y.Label.Text = "dsigma/dE (barn/eV)"
-	pts := make(plotter.XYs, len(sigma))
-	for i, v := range sigma {
-		pts[i].X, pts[i].Y = axis.Energy(i), v
-	}
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		return fmt.Errorf("could not plot: %w", err)
-	}
-	p.Add(l)
-	if err := p.Save(8*vg.Inch, 5*vg.Inch, path); err != nil {
-		return fmt.Errorf("could not write %q: %w", path, err)
-	}
-	return nil
+	p.X.Tick.Marker = niceTicks{n: 8}
+	p.Y.Tick.Marker = niceTicks{n: 8}
+	return savePNG(path, 800, 500, func(dc draw.Canvas) {
+		p.Draw(draw.Crop(dc, px(6), -px(10), px(4), -px(6)))
+	})
 }
 
 type gosCmd struct {

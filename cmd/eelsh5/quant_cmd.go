@@ -152,52 +152,6 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
 	return res, nil
 }
 
-type plotCmd struct {
-	File   string `arg:"" type:"path" help:"Processing file."`
-	Step   string `arg:"" optional:"" help:"Step to draw (default: /entry's default step)."`
-	Output string `short:"o" default:"." type:"path" help:"Directory to write the PNG files into."`
-}
-
-func (c *plotCmd) Help() string {
-	return `Draws the figures of a step as PNG files: maps of every map stack (coefficients,
-elements, composition, their errors, status, chi-square) with colour bars, titles and
-units; the mean spectrum with the fitted model and each component; the shift map and its
-histogram for an alignment step.`
-}
-
-func (c *plotCmd) Run(g *Globals) error {
-	f, _, err := openProcessing(c.File, false)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	step := c.Step
-	if step == "" {
-		d, ok := f.AttrString(h5io.EntryPath, "default")
-		if !ok || !f.Exists(h5io.EntryPath+"/"+d) {
-			return fmt.Errorf("%s has no default step: name one", c.File)
-		}
-		step = d
-	}
-	if !f.Exists(h5io.EntryPath + "/" + step) {
-		return fmt.Errorf("%s has no step /entry/%s", c.File, step)
-	}
-	if err := os.MkdirAll(c.Output, 0o755); err != nil {
-		return fmt.Errorf("could not create %q: %w", c.Output, err)
-	}
-	files, err := drawStep(f, step, c.Output)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		return fmt.Errorf("step /entry/%s of %s has nothing to draw", step, c.File)
-	}
-	for _, p := range files {
-		fmt.Fprintln(g.stdout, p)
-	}
-	return nil
-}
-
 type demoCmd struct {
 	Size    int    `default:"128" help:"Scan size N of the simulated seed scenario (N x N)."`
 	Seed    uint64 `default:"1" help:"Random seed of the simulation."`
