@@ -245,7 +245,7 @@ func (fs *figureSet) one(g, step, base string) {
 			fs.add(name+".png", func(path string) error { return fs.mapFigure(path, g, signal) })
 		}
 	case len(shape) == 3 && len(axes) == 3 && axes[0] == h5io.AxisComponent:
-		if shape[1]*shape[2] <= 1 {
+		if shape[0] < 1 || shape[1]*shape[2] <= 1 {
 			return
 		}
 		fs.add(name+".png", func(path string) error { return fs.stackFigure(path, g, sigPath, false) })
@@ -324,7 +324,7 @@ func (fs *figureSet) stackFigure(path, g, sigPath string, errs bool) error {
 	if errs {
 		title = "Uncertainty (one standard deviation) of the " + long
 	}
-	if units != "" {
+	if units != "" && !strings.Contains(long, "("+units+")") {
 		title += " (" + prettyUnits(units) + ")"
 	}
 	kind := kindOf(filepath.Base(sigPath))

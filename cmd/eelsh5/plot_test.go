@@ -636,3 +636,38 @@ func TestFigureSeamless(t *testing.T) {
 		}
 	}
 }
+
+// TestFigureDegenerate draws maps and spectra without finite values, of
+// one channel, one value, infinities: figures, never errors or panics.
+func TestFigureDegenerate(t *testing.T) {
+	dir := t.TempDir()
+	nan, inf := math.NaN(), math.Inf(1)
+	for i, z := range [][]float64{{nan, nan, nan, nan}, {inf, -inf, 1, nan}, {0, 0, 0, 0}, {1e300, -1e300, 0, 1}, {1e-300, 2e-300, 3e-300, 0}} {
+		for _, kind := range []scaleKind{sequential, diverging, autoScale} {
+			path := filepath.Join(dir, fmt.Sprintf("m%d_%d.png", i, kind))
+			if err := drawMapGrid(path, header{"degenerate"}, newScanGeom(2, 2, multispectrum.PixelScan()), []mapPanel{{title: "z", z: z, kind: kind, units: "u"}}, nil, 0); err != nil {
+				t.Errorf("map %v: %v", z, err)
+			}
+		}
+		sc := parseStatusCodes(fitters.StatusCodes)
+		if err := drawMapGrid(filepath.Join(dir, fmt.Sprintf("s%d.png", i)), nil, newScanGeom(1, 4, multispectrum.ScanCalibration{Step: math.NaN()}), []mapPanel{{title: "status", z: z, codes: &sc}}, nil, 0); err != nil {
+			t.Errorf("status %v: %v", z, err)
+		}
+	}
+	for i, sf := range []spectrumFigure{
+		{e: []float64{100}, data: []float64{1}},
+		{e: []float64{100, 101}, data: []float64{nan, nan}, model: []float64{nan, nan}},
+		{e: []float64{100, 101, 102}, data: []float64{-1, 0, -2}, logY: true},
+		{e: []float64{100, 101, 102}, data: []float64{1, 2, 3}, model: []float64{1, 2, 3}, window: &[2]float64{500, 600}},
+	} {
+		if err := sf.save(filepath.Join(dir, fmt.Sprintf("sp%d.png", i))); err != nil {
+			t.Errorf("spectrum %d: %v", i, err)
+		}
+	}
+	if err := plotSingleShift(filepath.Join(dir, "one.png"), []float64{nan}, nil); err != nil {
+		t.Error(err)
+	}
+	if err := plotShifts(filepath.Join(dir, "sh.png"), &multispectrum.Array{NY: 2, NX: 1, Width: 1, Data: []float64{nan, 1}}, []aligners.Status{aligners.OK, aligners.NoPeak}); err != nil {
+		t.Error(err)
+	}
+}

@@ -1107,7 +1107,11 @@ func shiftHistogram(shifts []float64, status []aligners.Status) *plot.Plot {
 		hp.Add(newHistogram(bins))
 		w := bins[0].Max - bins[0].Min
 		hp.X.Min, hp.X.Max = bins[0].Min-w/2, bins[len(bins)-1].Max+w/2
-		hp.Y.Min = 0
+		top := 0.0
+		for _, b := range bins {
+			top = math.Max(top, b.Weight)
+		}
+		hp.Y.Min, hp.Y.Max = 0, top*1.08
 	}
 	return hp
 }
