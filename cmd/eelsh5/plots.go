@@ -11,6 +11,8 @@ import (
 	"image"
 	"image/color"
 	stddraw "image/draw"
+	"image/png"
+	"io"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -72,7 +74,10 @@ func savePNG(path string, w, h int, render func(dc draw.Canvas)) error {
 	}
 	img := vgimg.NewWith(vgimg.UseWH(px(float64(w)), px(float64(h))), vgimg.UseDPI(figDPI))
 	render(draw.New(img))
-	return writeFile(path, vgimg.PngCanvas{Canvas: img}.WriteTo)
+	// Fastest compression: twice as fast as the default, 4% larger.
+	return writeFile(path, func(wr io.Writer) (int64, error) {
+		return 0, (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(wr, img.Image())
+	})
 }
 
 // Ticks.
