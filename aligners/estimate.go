@@ -83,6 +83,17 @@ func (o *Options) defaults(axis multispectrum.EnergyAxis) {
 
 // Validate checks the options against an axis.
 func (o Options) Validate(axis multispectrum.EnergyAxis) error {
+	if err := axis.Validate(); err != nil {
+		return fmt.Errorf("aligners: %w", err)
+	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"signal range start", o.Lo}, {"signal range end", o.Hi}, {"window", o.Window}, {"largest shift", o.MaxShift}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
+			return fmt.Errorf("aligners: %s %g eV is not a finite number", v.name, v.x)
+		}
+	}
 	switch o.Method {
 	case Fast, PeakFit, CrossCorrelation, "":
 	default:

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/eelsh5/eelsh5/aligners"
+	"github.com/eelsh5/eelsh5/multispectrum"
 	"github.com/eelsh5/eelsh5/simulate"
 )
 
@@ -137,4 +138,30 @@ func ExampleRun() {
 	// shifts -2.5..2.5 eV, 0 pixels without a peak
 	// peak of pixel 0,0 at 0.0 eV, of pixel 7,7 at 0.0 eV
 	// core-loss axis: 2028 channels from 205 eV, 0.5 eV/channel
+}
+
+// TestOptionsRejectNonFinite: a NaN axis or non-finite option values are
+// errors, not an index out of range.
+func TestOptionsRejectNonFinite(t *testing.T) {
+	good := aligners.Options{}
+	for _, c := range []struct {
+		name string
+		o    aligners.Options
+		axis multispectrum.EnergyAxis
+	}{
+		{"NaN axis offset", aligners.Options{Lo: math.Inf(-1), Hi: 5}, multispectrum.EnergyAxis{Offset: math.NaN(), Dispersion: 0.5, Size: 100}},
+		{"infinite range", aligners.Options{Lo: math.Inf(-1), Hi: 5}, multispectrum.EnergyAxis{Offset: -10, Dispersion: 0.5, Size: 100}},
+		{"NaN window", aligners.Options{Window: math.NaN()}, multispectrum.EnergyAxis{Offset: -10, Dispersion: 0.5, Size: 100}},
+		{"NaN largest shift", aligners.Options{MaxShift: math.NaN()}, multispectrum.EnergyAxis{Offset: -10, Dispersion: 0.5, Size: 100}},
+	} {
+		if err := c.o.Validate(c.axis); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+		if _, err := aligners.NewEstimator(c.o, c.axis, nil, true); err == nil {
+			t.Errorf("%s: estimator made", c.name)
+		}
+	}
+	if err := good.Validate(multispectrum.EnergyAxis{Offset: -10, Dispersion: 0.5, Size: 100}); err != nil {
+		t.Errorf("zero options: %v", err)
+	}
 }
