@@ -78,16 +78,14 @@ type FitStepDestination struct {
 	opts FitStepOptions
 	step *Step
 	plan *quant.Plan
-	ds   [numFitStreams]*Dataset
+	ds   []*Dataset // by quant.Stream
 	w    Writer
 	ck   *Checkpoint
 }
 
-const numFitStreams = 12
-
 // NewFitStepDestination returns the destination of a fit step in f.
 func (f *File) NewFitStepDestination(opts FitStepOptions) *FitStepDestination {
-	return &FitStepDestination{f: f, opts: opts}
+	return &FitStepDestination{f: f, opts: opts, ds: make([]*Dataset, len(quant.AllStreams()))}
 }
 
 // Step returns the step being written (nil before Begin).
@@ -97,9 +95,6 @@ func (d *FitStepDestination) Step() *Step { return d.step }
 func (d *FitStepDestination) Begin(p *quant.Plan) (quant.Output, error) {
 	if d.step != nil {
 		return nil, errors.New("h5io: a fit step destination takes one run")
-	}
-	if len(p.Streams()) > numFitStreams {
-		return nil, fmt.Errorf("h5io: %d fit streams, the layout has %d", len(p.Streams()), numFitStreams)
 	}
 	var prov multispectrum.Provenance
 	if d.opts.Provenance != nil {

@@ -872,7 +872,7 @@ func (p *Plan) source() gos.Source {
 	return gos.Hydrogenic()
 }
 
-// Params returns the number of free parameters.
+// NumParams returns the number of free parameters.
 func (p *Plan) NumParams() int { return len(p.names) }
 
 // convex reports whether the background is constrained to be convex:

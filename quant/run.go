@@ -2,6 +2,7 @@ package quant
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -139,11 +140,7 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 	return res, nil
 }
 
-var errResumeShape = resumeError("quant: the state of the interrupted run does not match this plan")
-
-type resumeError string
-
-func (e resumeError) Error() string { return string(e) }
+var errResumeShape = errors.New("quant: the state of the interrupted run does not match this plan")
 
 // meanSums are the running sums over all fitted pixels of the data, the
 // model and each parameter's contribution: [data (n) | model (n) |
