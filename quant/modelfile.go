@@ -122,7 +122,11 @@ func (mf *ModelFile) Build(axis multispectrum.EnergyAxis, src gos.Source, cache 
 				}
 			}
 			if err != nil {
-				return nil, &ComponentError{Index: i + 1, Type: cs.Type, Err: err}
+				name := cs.Name
+				if name == "" {
+					name = strings.TrimSpace(cs.Element + " " + cs.Edge)
+				}
+				return nil, &ComponentError{Index: i + 1, Type: cs.Type, Name: name, Err: err}
 			}
 			comps[i] = c
 			if e, ok := c.(*components.CoreLossEdge); ok {
@@ -137,11 +141,26 @@ func (mf *ModelFile) Build(axis multispectrum.EnergyAxis, src gos.Source, cache 
 type ComponentError struct {
 	Index int    // 1-based position in the model file
 	Type  string // component type
-	Err   error
+	// Name is what the model file calls the component: its name, else
+	// its element and edge as typed ("Fe L"); "" when it has neither.
+	Name string
+	Err  error
 }
 
+// Error names the component as the user typed it (the Fe L edge, the
+// fine structure of Ti L, a named peak), then its position in the model:
+// for a model built from flags the position alone says little.
 func (e *ComponentError) Error() string {
-	return fmt.Sprintf("quant: component %d (%s): %s", e.Index, e.Type, strings.TrimPrefix(e.Err.Error(), "components: "))
+	msg := strings.TrimPrefix(e.Err.Error(), "components: ")
+	switch {
+	case e.Name == "":
+		return fmt.Sprintf("quant: component %d (%s): %s", e.Index, e.Type, msg)
+	case e.Type == "edge":
+		return fmt.Sprintf("quant: the %s edge (model component %d): %s", e.Name, e.Index, msg)
+	case e.Type == "fine_structure":
+		return fmt.Sprintf("quant: the fine structure of %s (model component %d): %s", e.Name, e.Index, msg)
+	}
+	return fmt.Sprintf("quant: component %d %q (%s): %s", e.Index, e.Name, e.Type, msg)
 }
 
 func (e *ComponentError) Unwrap() error { return e.Err }
