@@ -1,6 +1,7 @@
 package h5io
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ func TestActionableErrors(t *testing.T) {
 	_, err = f.ResumeStep("q", prov("poisson"), false)
 	var re *ResumeError
 	if !errors.Is(err, ErrResumeMismatch) || errors.Is(err, ErrResumeUnreadable) || !errors.As(err, &re) || re.Step != "q" ||
-		err.Error() != `h5io: the interrupted q in "`+path+`" was started with other options` {
+		err.Error() != `h5io: the interrupted q in "`+path+`" was started with other options: method "wls", now "poisson"` {
 		t.Errorf("resume with other options: %v", err)
 	}
 	noFlag("resume mismatch", err)
@@ -132,4 +133,35 @@ func copyTestFile(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// A refused resume names each parameter that differs with both values,
+// the shallowest first, down to the leaf of nested parameters.
+func TestResumeMismatchNamesTheParameters(t *testing.T) {
+	for _, test := range []struct {
+		old, cur string // JSON, as the step parameters are stored
+		want     string
+	}{
+		{`{"method": "wls", "terms": 4}`, `{"method": "poisson", "terms": 4}`, `method "wls", now "poisson"`},
+		{`{"terms": 4}`, `{"terms": 6, "scale_errors": true}`, `scale_errors not set, now true; terms 4, now 6`},
+		{`{"model_file": {"Fit": {"Method": "wls"}, "E0": 3e5}}`, `{"model_file": {"Fit": {"Method": "lsq"}, "E0": 3e5}}`,
+			`model_file.Fit.Method "wls", now "lsq"`},
+		{`{"elements": ["C", "N"]}`, `{"elements": ["C", "O"]}`, `elements[1] "N", now "O"`},
+		{`{"elements": ["C", "N"]}`, `{"elements": ["C", "N", "O"]}`, `elements ["C","N"], now ["C","N","O"]`},
+		{`{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6}`, `{"a": 0, "b": 0, "c": 0, "d": 0, "e": 0, "f": 0}`,
+			`a 1, now 0; b 2, now 0; c 3, now 0; d 4, now 0; and 2 more`},
+		{`{"deep": {"x": 1}, "top": "a"}`, `{"deep": {"x": 2}, "top": "b"}`, `top "a", now "b"; deep.x 1, now 2`},
+		{`{"model": "` + strings.Repeat("x", 60) + `"}`, `{"model": "y"}`, `model "` + strings.Repeat("x", 44) + `..., now "y"`},
+	} {
+		var old, cur map[string]any
+		if err := json.Unmarshal([]byte(test.old), &old); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(test.cur), &cur); err != nil {
+			t.Fatal(err)
+		}
+		if got := paramDifferences(old, cur); got != test.want {
+			t.Errorf("paramDifferences(%s, %s)\n = %s\nwant %s", test.old, test.cur, got, test.want)
+		}
+	}
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -59,7 +62,11 @@ type ResumeError struct {
 
 func (e *ResumeError) Error() string {
 	if e.Kind == ErrResumeMismatch {
-		return fmt.Sprintf("h5io: the interrupted %s in %q was started with other options", e.Step, e.File)
+		msg := fmt.Sprintf("h5io: the interrupted %s in %q was started with other options", e.Step, e.File)
+		if e.Detail != "" {
+			msg += ": " + e.Detail
+		}
+		return msg
 	}
 	msg := fmt.Sprintf("h5io: the interrupted %s in %q %s", e.Step, e.File, e.Detail)
 	if e.Err != nil {
@@ -133,9 +140,82 @@ func (f *File) ResumeStep(name string, prov *multispectrum.Provenance, overwrite
 	var cur map[string]any
 	json.Unmarshal(b, &cur)
 	if !reflect.DeepEqual(old, cur) {
-		return nil, &ResumeError{File: f.path, Step: name, Kind: ErrResumeMismatch}
+		return nil, &ResumeError{File: f.path, Step: name, Kind: ErrResumeMismatch, Detail: paramDifferences(old, cur)}
 	}
 	return &Step{f: f, Name: name, tmp: tmp, final: final, Resumed: true}, nil
+}
+
+// paramDifferences says which parameters of an interrupted step (old)
+// differ from those of the run that wants to continue it (cur), each with
+// both values: `method "wls", now "poisson"`. Maps are compared key by
+// key and lists of equal length item by item, so that the parameter named
+// is the one that differs (model_file.Fit.Method), not the whole
+// structure; the shallowest differences come first, at most four.
+func paramDifferences(old, cur map[string]any) string {
+	type diff struct {
+		path     string
+		depth    int
+		old, cur any
+		had, has bool
+	}
+	var diffs []diff
+	var walk func(path string, depth int, a, b any, had, has bool)
+	walk = func(path string, depth int, a, b any, had, has bool) {
+		if had && has && reflect.DeepEqual(a, b) {
+			return
+		}
+		ma, okA := a.(map[string]any)
+		mb, okB := b.(map[string]any)
+		if had && has && okA && okB {
+			keys := map[string]bool{}
+			for k := range ma {
+				keys[k] = true
+			}
+			for k := range mb {
+				keys[k] = true
+			}
+			for _, k := range slices.Sorted(maps.Keys(keys)) {
+				va, inA := ma[k]
+				vb, inB := mb[k]
+				walk(strings.TrimPrefix(path+"."+k, "."), depth+1, va, vb, inA, inB)
+			}
+			return
+		}
+		la, okA := a.([]any)
+		lb, okB := b.([]any)
+		if had && has && okA && okB && len(la) == len(lb) {
+			for i := range la {
+				walk(fmt.Sprintf("%s[%d]", path, i), depth+1, la[i], lb[i], true, true)
+			}
+			return
+		}
+		diffs = append(diffs, diff{path, depth, a, b, had, has})
+	}
+	walk("", 0, old, cur, true, true)
+	sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].depth < diffs[j].depth })
+	value := func(v any, ok bool) string {
+		if !ok {
+			return "not set"
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		if s := string(b); len(s) <= 48 {
+			return s
+		}
+		return string(b[:45]) + "..."
+	}
+	const most = 4
+	var parts []string
+	for i, d := range diffs {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(diffs)-most))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s, now %s", d.path, value(d.old, d.had), value(d.cur, d.has)))
+	}
+	return strings.Join(parts, "; ")
 }
 
 const checkpointName = ".checkpoint"
