@@ -64,7 +64,7 @@ func open(path string, rdwr bool) (*File, error) {
 	lib.Unlock()
 	if err != nil {
 		if inUse(path) {
-			return nil, fmt.Errorf("h5io: could not open %q: the file is in use by another process (HDF5 file lock)", path)
+			return nil, fmt.Errorf("h5io: could not open %q: the file is in use by another process (HDF5 file lock): an eelsh5 command writing it, or a reader such as eelsh5 view (which holds it only while answering a request), h5web or HDFView; retry when it has finished", path)
 		}
 		return nil, fmt.Errorf("h5io: could not open %q: libhdf5 refused it (unsupported HDF5 feature or damaged file)", path)
 	}

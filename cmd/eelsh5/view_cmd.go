@@ -10,25 +10,27 @@ import (
 )
 
 type viewCmd struct {
-	File string `arg:"" type:"path" help:"Processing file (opened read-only)."`
+	File string `arg:"" type:"path" help:"Processing file (opened read-only, and only while a request is served: fit and quant can write to it meanwhile)."`
 	Port int    `default:"8765" help:"TCP port on 127.0.0.1 (0: any free port)."`
 }
 
-// Run serves the viewer on 127.0.0.1 until interrupted.
+// Run serves the viewer on 127.0.0.1 until interrupted. The file is
+// opened for each request and closed before the answer is sent, and
+// listed again when it changed: steps written meanwhile appear in the
+// page.
 func (c *viewCmd) Run(g *Globals) error {
 	if c.Port < 0 || c.Port > 65535 {
 		return usageError{fmt.Errorf("--port %d: use 0..65535", c.Port)}
 	}
-	f, _, err := openProcessing(c.File, false)
-	if err != nil {
+	// The file is opened only while a request is served, so that fit and
+	// quant can write to it while the page is open.
+	v, err := newViewer(c.File, c.File, g.stderr)
+	switch {
+	case errors.Is(err, errFileBusy):
+		fmt.Fprintf(g.stderr, "eelsh5 view: %s is being written by another process; the page shows it once that has finished\n", c.File)
+	case err != nil:
 		return err
-	}
-	defer f.Close()
-	v, err := newViewer(f, c.File, g.stderr)
-	if err != nil {
-		return err
-	}
-	if len(v.sets) == 0 {
+	case len(v.list.sets) == 0:
 		return fmt.Errorf("%s has no NXdata group to show", c.File)
 	}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", c.Port))

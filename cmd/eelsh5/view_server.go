@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,8 @@ type viewSet struct {
 	// Energy axis of cubes and spectra.
 	Offset     float64 `json:"offset,omitempty"`
 	Dispersion float64 `json:"dispersion,omitempty"`
+	// Scan calibration of maps, stacks and cubes.
+	Scan *viewScan `json:"scan,omitempty"`
 }
 
 // viewFit is a fit step: its model cube and, for linear methods, what
@@ -64,6 +67,7 @@ type viewFit struct {
 	Components []string `json:"components"`      // component groups drawn
 	Method     string   `json:"method"`
 
+	sequence  int    // the step's sequence_index: order of writing
 	low       string // low-loss cube, "" without convolution
 	coef      string // coefficients dataset
 	modelFile *quant.ModelFile
@@ -75,33 +79,134 @@ type viewFit struct {
 	err       error
 }
 
-// viewer serves one HDF5 file, opened read-only, to the page. Requests
-// name datasets only through the paths listed at start (the file's NXdata
-// groups); anything else is refused. The HDF5 library is not reentrant,
-// so requests are served one at a time.
+// viewer serves one processing file to the page. It opens the file
+// read-only only while it serves a request and closes it before
+// answering, so that fit and quant can write to it while the page is
+// open. The listing of the file's NXdata groups and fit steps is rebuilt
+// whenever the file changed (modification time, size or inode) since it
+// was made; requests name datasets only through the listed groups, and
+// anything else is refused. The HDF5 library is not reentrant, so
+// requests are served one at a time.
 type viewer struct {
-	mu      sync.Mutex
-	f       *h5io.File
-	name    string
-	sets    []*viewSet
-	byPath  map[string]*viewSet
-	fits    map[string]*viewFit
-	def     string // default map set
-	sums    map[string][]float32
+	mu      sync.Mutex // one request at a time; guards list
+	path    string     // the file served
+	name    string     // the file's name as given on the command line
+	list    *viewListing
 	log     io.Writer
 	allowed map[string]bool // Host headers accepted
 	// maxComponents bounds the box whose components are rebuilt.
 	maxComponents int
 }
 
-// newViewer lists the NXdata groups and fit steps of the open file.
-func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
+// viewListing is what the viewer knows of one version of the file.
+type viewListing struct {
+	stamp   os.FileInfo // the file when it was listed; nil: list again
+	sets    []*viewSet
+	byPath  map[string]*viewSet
+	fits    map[string]*viewFit
+	def     string // default map set
+	defFit  string // default fit step, of the same step as def when it is a fit
+	sums    map[string][]float32
+	version string
+}
+
+// errFileBusy is the cause of a request refused because another process
+// holds the file (HDF5 file lock): a writer such as eelsh5 fit or quant.
+var errFileBusy = errors.New("being written by another process")
+
+// newViewer serves the processing file at path (name is how it is shown).
+// It lists the file once, so that a file that is not a processing file is
+// refused at start; a file that another process is writing is listed on
+// the first request after that process finished.
+func newViewer(path, name string, log io.Writer) (*viewer, error) {
+	v := &viewer{path: path, name: name, log: log, maxComponents: maxComponentPixels}
+	f, _, err := v.open()
+	if errors.Is(err, errFileBusy) {
+		return v, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return v, nil
+}
+
+// sameFile reports whether the file described by a and b is the same
+// version: same inode, size and modification time.
+func sameFile(a, b os.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// fileVersion names a version of the file for the page.
+func fileVersion(st os.FileInfo) string {
+	return fmt.Sprintf("%d-%d", st.ModTime().UnixNano(), st.Size())
+}
+
+// isFileLock reports whether err is h5io's refusal of a file another
+// process holds (HDF5 file locking); h5io has no sentinel for it, so its
+// message is matched.
+func isFileLock(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "(HDF5 file lock)")
+}
+
+// open opens the file read-only for one request and lists it again when
+// it changed since the last listing. The caller holds v.mu and closes the
+// file before answering. A file another process holds gives an error
+// wrapping errFileBusy.
+func (v *viewer) open() (*h5io.File, *viewListing, error) {
+	before, err := os.Stat(v.path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("could not open %s: %w", v.name, unwrapPath(err))
+	}
+	f, err := h5io.Open(v.path)
+	if isFileLock(err) {
+		return nil, nil, fmt.Errorf("%s is %w (HDF5 file lock)", v.name, errFileBusy)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if v.list != nil && sameFile(v.list.stamp, before) {
+		return f, v.list, nil
+	}
+	start := time.Now()
+	l, err := listFile(f, v.log)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	// Held open, the file cannot change; a stat that differs from the one
+	// before the open means it was replaced in between: list it again on
+	// the next request.
+	if after, err := os.Stat(v.path); err == nil && sameFile(before, after) {
+		l.stamp = before
+	}
+	l.version = fileVersion(before)
+	if v.list != nil {
+		fmt.Fprintf(v.log, "eelsh5 view: %s changed; listed again in %.2f s (%d groups, %d fit steps)\n",
+			v.name, time.Since(start).Seconds(), len(l.sets), len(l.fits))
+	}
+	v.list = l
+	return f, l, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// listFile lists the NXdata groups and fit steps of the open file.
+func listFile(f *h5io.File, log io.Writer) (*viewListing, error) {
+	if err := f.CheckVersion(); err != nil {
+		return nil, err
+	}
 	nodes, err := f.Walk()
 	if err != nil {
 		return nil, err
 	}
-	v := &viewer{f: f, name: name, byPath: map[string]*viewSet{}, fits: map[string]*viewFit{},
-		sums: map[string][]float32{}, log: log, maxComponents: maxComponentPixels}
+	v := &viewListing{byPath: map[string]*viewSet{}, fits: map[string]*viewFit{}, sums: map[string][]float32{}}
 	byPath := map[string]h5io.Node{}
 	for _, n := range nodes {
 		byPath[n.Path] = n
@@ -154,6 +259,9 @@ func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
 				s.Dispersion = (*e.Last - *e.First) / float64(n-1)
 			}
 		}
+		if s.Kind != "spectrum" {
+			s.Scan = scanOfGroup(byPath, n.Path)
+		}
 		if i := strings.LastIndex(n.Path, "/"); i > 0 && steps[n.Path[:i]] {
 			s.Step = n.Path[:i]
 		}
@@ -161,7 +269,7 @@ func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
 		v.byPath[s.Path] = s
 	}
 	for step := range steps {
-		fit, err := v.readFit(step)
+		fit, err := v.readFit(f, step)
 		if err != nil {
 			fmt.Fprintf(log, "eelsh5 view: step %s: %v (shown without its model)\n", step, err)
 			continue
@@ -169,21 +277,70 @@ func newViewer(f *h5io.File, name string, log io.Writer) (*viewer, error) {
 		if fit == nil {
 			continue
 		}
+		if st, ok := byPath[step+"/"+h5io.ProcSequenceIndex]; ok {
+			if x, ok := st.Value.(float64); ok {
+				fit.sequence = int(x)
+			}
+		}
 		v.fits[step] = fit
 		v.byPath[fit.Cube].Fits = append(v.byPath[fit.Cube].Fits, step)
 	}
 	for _, s := range v.sets {
 		sort.Strings(s.Fits)
 	}
-	v.def = v.defaultSet(byPath)
+	v.def, v.defFit = v.defaults(byPath)
 	return v, nil
+}
+
+// viewScan is the calibration of a scan: pixel (iy, ix) is at
+// (Y0 + iy*Step, X0 + ix*Step) in Units, from the group's y and x axes.
+type viewScan struct {
+	Y0    float64 `json:"y0"`
+	X0    float64 `json:"x0"`
+	Step  float64 `json:"step"`
+	Units string  `json:"units"`
+}
+
+// scanOfGroup reads the scan calibration of an NXdata group from its y
+// and x axes as h5io writes them (multispectrum.ScanCalibration: one step
+// for both), pixels when they are absent or not increasing.
+func scanOfGroup(nodes map[string]h5io.Node, group string) *viewScan {
+	sc := &viewScan{Step: 1, Units: "pixel"}
+	var steps []float64
+	var units string
+	for i, name := range []string{h5io.AxisY, h5io.AxisX} {
+		n, ok := nodes[group+"/"+name]
+		if !ok || n.First == nil || n.Last == nil || len(n.Shape) != 1 {
+			continue
+		}
+		if i == 0 {
+			sc.Y0 = *n.First
+		} else {
+			sc.X0 = *n.First
+		}
+		if n.Shape[0] > 1 {
+			steps = append(steps, (*n.Last-*n.First)/float64(n.Shape[0]-1))
+		}
+		if u, _ := n.Attrs[h5io.AttrUnits].(string); u != "" && units == "" {
+			units = u
+		}
+	}
+	if len(steps) > 0 && steps[len(steps)-1] > 0 && !math.IsInf(steps[len(steps)-1], 0) {
+		sc.Step = steps[len(steps)-1]
+		if units != "" {
+			sc.Units = units
+		}
+	} else {
+		sc.Y0, sc.X0 = 0, 0
+	}
+	return sc
 }
 
 // readFit describes the fit step at path, or returns nil when the step is
 // not a fit (h5io.ErrNotFitStep); a fit step that cannot be read is an
 // error, reported by the caller.
-func (v *viewer) readFit(step string) (*viewFit, error) {
-	fs, err := v.f.OpenFitStep(step)
+func (v *viewListing) readFit(f *h5io.File, step string) (*viewFit, error) {
+	fs, err := f.OpenFitStep(step)
 	if errors.Is(err, h5io.ErrNotFitStep) {
 		return nil, nil
 	}
@@ -228,31 +385,68 @@ func (v *viewer) readFit(step string) (*viewFit, error) {
 	return fit, nil
 }
 
-// defaultSet follows the NeXus default attributes from the root to an
-// image, else shows the summed intensity of the first cube.
-func (v *viewer) defaultSet(nodes map[string]h5io.Node) string {
-	path := "/"
-	for i := 0; i < 4; i++ {
-		d, _ := nodes[path].Attrs["default"].(string)
+// defaults chooses the first map and the first fit the page shows, from
+// the same step. The NeXus default attributes, followed from the root,
+// lead to a step and an image; when that step is a fit, both come from
+// it. Otherwise, when the file has fit steps, the last one written
+// (largest sequence_index) is shown with its own default image; without
+// fits, the image the attributes lead to, else the first image, else the
+// summed intensity of the first cube.
+func (v *viewListing) defaults(nodes map[string]h5io.Node) (set, fit string) {
+	path, step, image := "/", "", ""
+	for i := 0; i < 4 && image == ""; i++ {
+		d, _ := nodes[path].Attrs[h5io.AttrDefault].(string)
 		if d == "" {
 			break
 		}
 		path = strings.TrimSuffix(path, "/") + "/" + d
-		if s, ok := v.byPath[path]; ok && (s.Kind == "map" || s.Kind == "stack") {
-			return path
+		if nodes[path].NXClass == "NXprocess" {
+			step = path
 		}
+		if s, ok := v.byPath[path]; ok && (s.Kind == "map" || s.Kind == "stack") {
+			image = path
+		}
+	}
+	if _, ok := v.fits[step]; !ok && len(v.fits) > 0 {
+		var last *viewFit
+		for _, f := range v.fits {
+			if last == nil || f.sequence > last.sequence || f.sequence == last.sequence && f.Step < last.Step {
+				last = f
+			}
+		}
+		step, image = last.Step, ""
+		if d, _ := nodes[step].Attrs[h5io.AttrDefault].(string); d != "" {
+			if s, ok := v.byPath[step+"/"+d]; ok && (s.Kind == "map" || s.Kind == "stack") {
+				image = s.Path
+			}
+		}
+	}
+	if _, ok := v.fits[step]; ok {
+		fit = step
+		if image == "" || v.byPath[image].Step != step {
+			image = ""
+			for _, s := range v.sets {
+				if s.Step == step && (s.Kind == "map" || s.Kind == "stack") {
+					image = s.Path
+					break
+				}
+			}
+		}
+	}
+	if image != "" {
+		return image, fit
 	}
 	for _, s := range v.sets {
 		if s.Kind == "map" || s.Kind == "stack" {
-			return s.Path
+			return s.Path, fit
 		}
 	}
 	for _, s := range v.sets {
 		if s.Kind == "cube" {
-			return s.Path
+			return s.Path, fit
 		}
 	}
-	return ""
+	return "", fit
 }
 
 // handler returns the viewer's HTTP handler: the page at /, the API
@@ -262,6 +456,7 @@ func (v *viewer) handler() http.Handler {
 	mux.HandleFunc("GET /{$}", v.page)
 	mux.HandleFunc("GET /index.html", v.page)
 	mux.HandleFunc("GET /api/tree", v.tree)
+	mux.HandleFunc("GET /api/version", v.version)
 	mux.HandleFunc("GET /api/map", v.mapImage)
 	mux.HandleFunc("GET /api/spectrum", v.spectrum)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -299,109 +494,182 @@ func (v *viewer) page(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-func (v *viewer) tree(w http.ResponseWriter, r *http.Request) {
-	fits := make([]*viewFit, 0, len(v.fits))
-	for _, f := range v.fits {
-		fits = append(fits, f)
-	}
-	sort.Slice(fits, func(i, j int) bool { return fits[i].Step < fits[j].Step })
-	writeJSON(w, struct {
-		File    string     `json:"file"`
-		Default string     `json:"default"`
-		Sets    []*viewSet `json:"sets"`
-		Fits    []*viewFit `json:"fits"`
-	}{v.name, v.def, v.sets, fits})
+// viewReply is what a request answers once the file is closed again: a
+// JSON value, or a float32 image with its shape.
+type viewReply struct {
+	json  any
+	image []float32
+	shape [2]int
 }
 
-// set returns the listed set of the query parameter, or writes a 404.
-func (v *viewer) set(w http.ResponseWriter, r *http.Request, param string, kinds ...string) *viewSet {
-	s, ok := v.byPath[r.URL.Query().Get(param)]
+// viewError is a refused request: an HTTP status and a message.
+type viewError struct {
+	status int
+	msg    string
+}
+
+func (e *viewError) Error() string { return e.msg }
+
+func refused(status int, format string, args ...any) error {
+	return &viewError{status, "eelsh5 view: " + fmt.Sprintf(format, args...)}
+}
+
+// serve answers a request: it opens the file (listing it again when it
+// changed), runs fn, closes the file and only then writes the answer, so
+// that the file is held no longer than it is read. The file's version
+// goes in the X-File-Version header: the page lists the file again when
+// it differs from its listing's. A file another process is writing gets
+// 503 with a message saying so and a Retry-After.
+func (v *viewer) serve(w http.ResponseWriter, fn func(f *h5io.File, l *viewListing) (viewReply, error)) {
+	v.mu.Lock()
+	f, l, err := v.open()
+	var rep viewReply
+	if err == nil {
+		rep, err = fn(f, l)
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	v.mu.Unlock()
+	var ve *viewError
+	switch {
+	case errors.Is(err, errFileBusy):
+		w.Header().Set("Retry-After", "2")
+		http.Error(w, fmt.Sprintf("eelsh5 view: %s is being written by another process (HDF5 file lock); retry when it has finished (the page retries by itself)", v.name), http.StatusServiceUnavailable)
+		return
+	case errors.As(err, &ve):
+		if l != nil {
+			w.Header().Set("X-File-Version", l.version)
+		}
+		http.Error(w, ve.msg, ve.status)
+		return
+	case err != nil:
+		http.Error(w, "eelsh5 view: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("X-File-Version", l.version)
+	if rep.image != nil {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("X-Shape", fmt.Sprintf("%d,%d", rep.shape[0], rep.shape[1]))
+		binary.Write(w, binary.LittleEndian, rep.image)
+		return
+	}
+	writeJSON(w, rep.json)
+}
+
+// version answers the file's current version from its inode, size and
+// modification time, without opening it: the page polls it to notice
+// that a writer changed the file.
+func (v *viewer) version(w http.ResponseWriter, r *http.Request) {
+	st, err := os.Stat(v.path)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("eelsh5 view: could not stat %s: %v", v.name, unwrapPath(err)), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, struct {
+		Version string `json:"version"`
+	}{fileVersion(st)})
+}
+
+// viewTree is the answer of /api/tree.
+type viewTree struct {
+	File       string     `json:"file"`
+	Version    string     `json:"version"`
+	Default    string     `json:"default"`     // first map set shown
+	DefaultFit string     `json:"default_fit"` // first fit shown, "" for none
+	Sets       []*viewSet `json:"sets"`
+	Fits       []*viewFit `json:"fits"`
+}
+
+func (v *viewer) tree(w http.ResponseWriter, r *http.Request) {
+	v.serve(w, func(_ *h5io.File, l *viewListing) (viewReply, error) {
+		fits := make([]*viewFit, 0, len(l.fits))
+		for _, f := range l.fits {
+			fits = append(fits, f)
+		}
+		sort.Slice(fits, func(i, j int) bool { return fits[i].Step < fits[j].Step })
+		return viewReply{json: viewTree{v.name, l.version, l.def, l.defFit, l.sets, fits}}, nil
+	})
+}
+
+// set returns the listed set named by the query parameter, or a 404.
+func (l *viewListing) set(r *http.Request, param string, kinds ...string) (*viewSet, error) {
+	s, ok := l.byPath[r.URL.Query().Get(param)]
 	if ok {
 		for _, k := range kinds {
 			if s.Kind == k {
-				return s
+				return s, nil
 			}
 		}
 	}
-	http.Error(w, fmt.Sprintf("eelsh5 view: no %s %q in this file", strings.Join(kinds, " or "), r.URL.Query().Get(param)), http.StatusNotFound)
-	return nil
+	return nil, refused(http.StatusNotFound, "no %s %q in this file", strings.Join(kinds, " or "), r.URL.Query().Get(param))
 }
 
 // mapImage serves a 2-D image as little-endian float32 (NaN for missing
 // values), row-major (y, x), with its shape in the X-Shape header: a map,
 // component k of a stack, or the summed intensity of a cube.
 func (v *viewer) mapImage(w http.ResponseWriter, r *http.Request) {
-	s := v.set(w, r, "set", "map", "stack", "cube")
-	if s == nil {
-		return
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	var img []float32
-	var ny, nx int
-	switch s.Kind {
-	case "map":
-		a, err := v.f.ReadMap(s.Path + "/" + s.Signal)
+	v.serve(w, func(f *h5io.File, l *viewListing) (viewReply, error) {
+		s, err := l.set(r, "set", "map", "stack", "cube")
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+			return viewReply{}, err
 		}
-		ny, nx = a.NY, a.NX
-		img = make([]float32, len(a.Data))
-		for i, x := range a.Data {
-			img[i] = float32(x)
+		switch s.Kind {
+		case "map":
+			a, err := f.ReadMap(s.Path + "/" + s.Signal)
+			if err != nil {
+				return viewReply{}, err
+			}
+			img := make([]float32, len(a.Data))
+			for i, x := range a.Data {
+				img[i] = float32(x)
+			}
+			return viewReply{image: img, shape: [2]int{a.NY, a.NX}}, nil
+		case "stack":
+			k, err := strconv.Atoi(r.URL.Query().Get("k"))
+			if err != nil || k < 0 || k >= s.Shape[0] {
+				return viewReply{}, refused(http.StatusBadRequest, "component k must be 0..%d", s.Shape[0]-1)
+			}
+			d, err := f.OpenStack(s.Path + "/" + s.Signal)
+			if err != nil {
+				return viewReply{}, err
+			}
+			a, err := d.ReadComponent(nil, k)
+			d.Close()
+			if err != nil {
+				return viewReply{}, err
+			}
+			img := make([]float32, len(a))
+			for i, x := range a {
+				img[i] = float32(x)
+			}
+			return viewReply{image: img, shape: [2]int{s.Shape[1], s.Shape[2]}}, nil
+		default: // cube
+			img, err := v.summed(f, l, s)
+			if err != nil {
+				return viewReply{}, err
+			}
+			return viewReply{image: img, shape: [2]int{s.Shape[0], s.Shape[1]}}, nil
 		}
-	case "stack":
-		k, err := strconv.Atoi(r.URL.Query().Get("k"))
-		if err != nil || k < 0 || k >= s.Shape[0] {
-			http.Error(w, fmt.Sprintf("eelsh5 view: component k must be 0..%d", s.Shape[0]-1), http.StatusBadRequest)
-			return
-		}
-		d, err := v.f.OpenStack(s.Path + "/" + s.Signal)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		a, err := d.ReadComponent(nil, k)
-		d.Close()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		ny, nx = s.Shape[1], s.Shape[2]
-		img = make([]float32, len(a))
-		for i, x := range a {
-			img[i] = float32(x)
-		}
-	case "cube":
-		var err error
-		img, err = v.summed(s)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		ny, nx = s.Shape[0], s.Shape[1]
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("X-Shape", fmt.Sprintf("%d,%d", ny, nx))
-	binary.Write(w, binary.LittleEndian, img)
+	})
 }
 
 // summed returns the intensity of each pixel summed over the channels,
-// computed once per cube, streaming it strip by strip.
-func (v *viewer) summed(s *viewSet) ([]float32, error) {
-	if img, ok := v.sums[s.Path]; ok {
+// computed once per cube and version of the file, streaming it strip by
+// strip.
+func (v *viewer) summed(f *h5io.File, l *viewListing, s *viewSet) ([]float32, error) {
+	if img, ok := l.sums[s.Path]; ok {
 		return img, nil
 	}
 	start := time.Now()
-	d, _, err := v.f.OpenCube(s.Path)
+	d, _, err := f.OpenCube(s.Path)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
 	img := make([]float32, d.NY*d.NX)
 	var buf []float64
-	err = v.strips(d, multispectrum.Region{NY: d.NY, NX: d.NX}, &buf, func(r multispectrum.Region, spectra []float64) {
+	err = strips(d, multispectrum.Region{NY: d.NY, NX: d.NX}, &buf, func(r multispectrum.Region, spectra []float64) {
 		for p := 0; p < r.Pixels(); p++ {
 			sum := 0.0
 			for _, x := range spectra[p*d.Width : (p+1)*d.Width] {
@@ -415,13 +683,13 @@ func (v *viewer) summed(s *viewSet) ([]float32, error) {
 		return nil, err
 	}
 	fmt.Fprintf(v.log, "eelsh5 view: summed intensity of %s (%dx%dx%d) in %.2f s\n", s.Path, d.NY, d.NX, d.Width, time.Since(start).Seconds())
-	v.sums[s.Path] = img
+	l.sums[s.Path] = img
 	return img, nil
 }
 
 // strips reads region r of d in strips of the chunk height (so that a
 // large box never sits in memory whole) and passes each to fn.
-func (v *viewer) strips(d *h5io.Dataset, r multispectrum.Region, buf *[]float64, fn func(multispectrum.Region, []float64)) error {
+func strips(d *h5io.Dataset, r multispectrum.Region, buf *[]float64, fn func(multispectrum.Region, []float64)) error {
 	cy, _ := d.ScanChunk()
 	if cy < 1 {
 		cy = 1
@@ -456,7 +724,7 @@ type spectrumReply struct {
 	Model      jsonFloats   `json:"model,omitempty"`
 	Components []namedCurve `json:"components,omitempty"`
 	Note       string       `json:"note,omitempty"`
-	Millis     float64      `json:"ms"` // time to read and compute
+	Millis     float64      `json:"ms"` // time to open, read and compute
 }
 
 type namedCurve struct {
@@ -471,11 +739,7 @@ func (v *viewer) spectrum(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := r.URL.Query()
 	if q.Get("set") != "" {
-		v.lineSpectrum(w, r)
-		return
-	}
-	s := v.set(w, r, "cube", "cube")
-	if s == nil {
+		v.serve(w, func(f *h5io.File, l *viewListing) (viewReply, error) { return lineSpectrum(f, l, r, start) })
 		return
 	}
 	var box [4]int
@@ -487,73 +751,71 @@ func (v *viewer) spectrum(w http.ResponseWriter, r *http.Request) {
 		}
 		box[i] = n
 	}
-	ny, nx := s.Shape[0], s.Shape[1]
-	if box[2] < 1 || box[3] < 1 || box[0] < 0 || box[1] < 0 || box[0]+box[2] > nx || box[1]+box[3] > ny {
-		http.Error(w, fmt.Sprintf("eelsh5 view: box x=%d y=%d w=%d h=%d is outside the %dx%d scan", box[0], box[1], box[2], box[3], nx, ny), http.StatusBadRequest)
-		return
-	}
-	if box[2]*box[3] > maxBoxPixels {
-		http.Error(w, fmt.Sprintf("eelsh5 view: box of %d pixels exceeds %d", box[2]*box[3], maxBoxPixels), http.StatusBadRequest)
-		return
-	}
-	var fit *viewFit
-	if name := q.Get("fit"); name != "" {
-		f, ok := v.fits[name]
-		if !ok || f.Cube != s.Path {
-			http.Error(w, fmt.Sprintf("eelsh5 view: no fit %q of %s in this file", name, s.Path), http.StatusNotFound)
-			return
+	v.serve(w, func(f *h5io.File, l *viewListing) (viewReply, error) {
+		s, err := l.set(r, "cube", "cube")
+		if err != nil {
+			return viewReply{}, err
 		}
-		fit = f
-	}
-	region := multispectrum.Region{X0: box[0], Y0: box[1], NX: box[2], NY: box[3]}
-	rep := spectrumReply{Cube: s.Path, Box: box, Pixels: region.Pixels(), Offset: s.Offset, Dispersion: s.Dispersion, Units: s.Units}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	var err error
-	if rep.Data, err = v.boxMean(s.Path, region); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	if fit != nil {
-		rep.Fit = fit.Step
-		if fit.Model != "" {
-			if rep.Model, err = v.boxMean(fit.Model, region); err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
+		ny, nx := s.Shape[0], s.Shape[1]
+		if box[2] < 1 || box[3] < 1 || box[0] < 0 || box[1] < 0 || box[0]+box[2] > nx || box[1]+box[3] > ny {
+			return viewReply{}, refused(http.StatusBadRequest, "box x=%d y=%d w=%d h=%d is outside the %dx%d scan", box[0], box[1], box[2], box[3], nx, ny)
+		}
+		if box[2]*box[3] > maxBoxPixels {
+			return viewReply{}, refused(http.StatusBadRequest, "box of %d pixels exceeds %d", box[2]*box[3], maxBoxPixels)
+		}
+		var fit *viewFit
+		if name := q.Get("fit"); name != "" {
+			ft, ok := l.fits[name]
+			if !ok || ft.Cube != s.Path {
+				return viewReply{}, refused(http.StatusNotFound, "no fit %q of %s in this file", name, s.Path)
 			}
+			fit = ft
 		}
-		if fit.coef != "" {
-			comps, err := v.components(fit, region)
-			switch {
-			case err != nil:
-				rep.Note = "components not drawn: " + err.Error()
-			default:
-				rep.Components = comps
+		region := multispectrum.Region{X0: box[0], Y0: box[1], NX: box[2], NY: box[3]}
+		rep := spectrumReply{Cube: s.Path, Box: box, Pixels: region.Pixels(), Offset: s.Offset, Dispersion: s.Dispersion, Units: s.Units}
+		if rep.Data, err = boxMean(f, s.Path, region); err != nil {
+			return viewReply{}, err
+		}
+		if fit != nil {
+			rep.Fit = fit.Step
+			if fit.Model != "" {
+				if rep.Model, err = boxMean(f, fit.Model, region); err != nil {
+					return viewReply{}, err
+				}
 			}
-		}
-		if rep.Model == nil && rep.Components != nil {
-			rep.Model = make(jsonFloats, len(rep.Data))
-			for _, c := range rep.Components {
-				for i, x := range c.Values {
-					rep.Model[i] += x
+			if fit.coef != "" {
+				comps, err := v.components(f, l, fit, region)
+				switch {
+				case err != nil:
+					rep.Note = "components not drawn: " + err.Error()
+				default:
+					rep.Components = comps
+				}
+			}
+			if rep.Model == nil && rep.Components != nil {
+				rep.Model = make(jsonFloats, len(rep.Data))
+				for _, c := range rep.Components {
+					for i, x := range c.Values {
+						rep.Model[i] += x
+					}
 				}
 			}
 		}
-	}
-	rep.Millis = float64(time.Since(start).Microseconds()) / 1000
-	writeJSON(w, rep)
+		rep.Millis = float64(time.Since(start).Microseconds()) / 1000
+		return viewReply{json: rep}, nil
+	})
 }
 
 // boxMean returns the mean spectrum of the pixels of region in cube.
-func (v *viewer) boxMean(cube string, region multispectrum.Region) ([]float64, error) {
-	d, _, err := v.f.OpenCube(cube)
+func boxMean(f *h5io.File, cube string, region multispectrum.Region) ([]float64, error) {
+	d, _, err := f.OpenCube(cube)
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
 	mean := make([]float64, d.Width)
 	var buf []float64
-	err = v.strips(d, region, &buf, func(r multispectrum.Region, spectra []float64) {
+	err = strips(d, region, &buf, func(r multispectrum.Region, spectra []float64) {
 		for p := 0; p < r.Pixels(); p++ {
 			for i, x := range spectra[p*d.Width : (p+1)*d.Width] {
 				mean[i] += x
@@ -572,22 +834,22 @@ func (v *viewer) boxMean(cube string, region multispectrum.Region) ([]float64, e
 // components returns the mean over region of each component group's
 // contribution, rebuilt from the stored coefficients and the pixels' low
 // loss with the model file the fit recorded.
-func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedCurve, error) {
-	fit.once.Do(func() { fit.err = v.buildEngine(fit) })
+func (v *viewer) components(f *h5io.File, l *viewListing, fit *viewFit, region multispectrum.Region) ([]namedCurve, error) {
+	fit.once.Do(func() { fit.err = l.buildEngine(fit) })
 	if fit.err != nil {
 		return nil, fit.err
 	}
 	if region.Pixels() > v.maxComponents {
 		return nil, fmt.Errorf("components are drawn for boxes of up to %d pixels (this one has %d)", v.maxComponents, region.Pixels())
 	}
-	cd, err := v.f.OpenStack(fit.coef)
+	cd, err := f.OpenStack(fit.coef)
 	if err != nil {
 		return nil, err
 	}
 	defer cd.Close()
 	var ld *h5io.Dataset
 	if fit.low != "" {
-		if ld, _, err = v.f.OpenCube(fit.low); err != nil {
+		if ld, _, err = f.OpenCube(fit.low); err != nil {
 			return nil, err
 		}
 		defer ld.Close()
@@ -618,11 +880,11 @@ func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedC
 			for _, x := range c {
 				finite = finite && !math.IsNaN(x) && !math.IsInf(x, 0)
 			}
-			var l []float64
+			var lw []float64
 			if ld != nil {
-				l = low[px*fit.lowWidth : (px+1)*fit.lowWidth]
+				lw = low[px*fit.lowWidth : (px+1)*fit.lowWidth]
 			}
-			if !finite || !fit.engine.Parts(fit.ws, l, c, parts) {
+			if !finite || !fit.engine.Parts(fit.ws, lw, c, parts) {
 				continue
 			}
 			used++
@@ -647,7 +909,7 @@ func (v *viewer) components(fit *viewFit, region multispectrum.Region) ([]namedC
 
 // buildEngine rebuilds the fitted model from the model file the step
 // recorded.
-func (v *viewer) buildEngine(fit *viewFit) error {
+func (v *viewListing) buildEngine(fit *viewFit) error {
 	mf := fit.modelFile
 	cube := v.byPath[fit.Cube]
 	axis := multispectrum.EnergyAxis{Offset: cube.Offset, Dispersion: cube.Dispersion, Size: cube.Shape[2]}
@@ -680,24 +942,20 @@ func (v *viewer) buildEngine(fit *viewFit) error {
 	return nil
 }
 
-// lineSpectrum serves a 1-D spectrum of the file with its auxiliary
+// lineSpectrum answers a 1-D spectrum of the file with its auxiliary
 // signals as components (the model when one is called "model").
-func (v *viewer) lineSpectrum(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	s := v.set(w, r, "set", "spectrum")
-	if s == nil {
-		return
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	data, _, err := v.f.ReadFloats(s.Path + "/" + s.Signal)
+func lineSpectrum(f *h5io.File, l *viewListing, r *http.Request, start time.Time) (viewReply, error) {
+	s, err := l.set(r, "set", "spectrum")
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return viewReply{}, err
+	}
+	data, _, err := f.ReadFloats(s.Path + "/" + s.Signal)
+	if err != nil {
+		return viewReply{}, err
 	}
 	rep := spectrumReply{Cube: s.Path, Offset: s.Offset, Dispersion: s.Dispersion, Units: s.Units, Data: data}
 	for _, a := range s.Aux {
-		vals, _, err := v.f.ReadFloats(s.Path + "/" + a)
+		vals, _, err := f.ReadFloats(s.Path + "/" + a)
 		if err != nil || len(vals) != len(data) {
 			continue
 		}
@@ -708,7 +966,7 @@ func (v *viewer) lineSpectrum(w http.ResponseWriter, r *http.Request) {
 		rep.Components = append(rep.Components, namedCurve{Name: strings.ReplaceAll(a, "_", " "), Values: vals})
 	}
 	rep.Millis = float64(time.Since(start).Microseconds()) / 1000
-	writeJSON(w, rep)
+	return viewReply{json: rep}, nil
 }
 
 // jsonFloats encodes non-finite values as null (JSON has no NaN).

@@ -56,22 +56,31 @@ func boxMeanOf(t testing.TB, f *h5io.File, cube string, r multispectrum.Region) 
 	return mean
 }
 
-// serveViewer opens path read-only and serves its viewer on a test
-// server; both close at the end of the test.
+// serveViewer serves the viewer of path on a test server, and opens the
+// file read-only for the test's reference values; both close at the end
+// of the test.
 func serveViewer(t *testing.T, path string) (*h5io.File, *viewer, *httptest.Server) {
 	t.Helper()
+	v, srv := serveOnly(t, path)
 	f, err := h5io.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	v, err := newViewer(f, path, io.Discard)
+	return f, v, srv
+}
+
+// serveOnly serves the viewer of path on a test server, closed at the end
+// of the test; the test holds no handle on the file.
+func serveOnly(t *testing.T, path string) (*viewer, *httptest.Server) {
+	t.Helper()
+	v, err := newViewer(path, filepath.Base(path), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(v.handler())
 	t.Cleanup(srv.Close)
-	return f, v, srv
+	return v, srv
 }
 
 // componentSum adds up the components of a spectrum reply.
@@ -286,12 +295,7 @@ func TestViewerRefuses(t *testing.T) {
 // both.
 func BenchmarkViewPixel(b *testing.B) {
 	path := quantifiedFile(b, b.TempDir(), 256)
-	f, err := h5io.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	v, err := newViewer(f, path, io.Discard)
+	v, err := newViewer(path, path, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}
