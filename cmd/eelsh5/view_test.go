@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,10 +14,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
@@ -364,5 +369,266 @@ func TestViewerPoissonFit(t *testing.T) {
 	sum := componentSum(sp)
 	if i, ok := closeSlices(sum, sp.Model, 1e-5); len(sp.Components) != 5 || !ok {
 		t.Errorf("%d components; sum differs from the model at channel %d (note %q)", len(sp.Components), i, sp.Note)
+	}
+}
+
+// viewTreeOf fetches and decodes /api/tree.
+func viewTreeOf(t *testing.T, srv *httptest.Server) viewTree {
+	t.Helper()
+	var tree viewTree
+	if err := json.Unmarshal(getViewer(t, srv, "/api/tree", 200), &tree); err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// fileVersionOf fetches /api/version.
+func fileVersionOf(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	var v struct{ Version string }
+	if err := json.Unmarshal(getViewer(t, srv, "/api/version", 200), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Version
+}
+
+func fitSteps(tree viewTree) []string {
+	var steps []string
+	for _, f := range tree.Fits {
+		steps = append(steps, f.Step)
+	}
+	return steps
+}
+
+// TestViewerFollowsWriters runs eelsh5 quant, as another process, on a
+// file the viewer serves and has answered requests from: quant can write
+// (the viewer holds the file only while it answers), and the viewer then
+// lists the new step, with the shapes of the new datasets.
+func TestViewerFollowsWriters(t *testing.T) {
+	path := quantifiedFile(t, t.TempDir(), 8)
+	_, srv := serveOnly(t, path)
+	before := viewTreeOf(t, srv)
+	if strings.Join(fitSteps(before), ",") != "/entry/quant" {
+		t.Fatalf("fits before: %v", fitSteps(before))
+	}
+	getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=1&w=2&h=2&fit=/entry/quant", 200)
+	getViewer(t, srv, "/api/map?set=/entry/quant/composition&k=3", 200)
+	getViewer(t, srv, "/api/map?set=/entry/coreloss&k=0", 200)
+
+	// quant with three elements into a new step, while the page polls.
+	cmd := asProcess("quant", path, "--elements", "C,N,O", "--edges", "K,K,K", "--step", "quant2", "-q")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// /api/version is a stat, not an open. Once the version changed,
+	// quant holds the file (it opens it once, before writing), so the
+	// viewer's open cannot get in its way: the listing is refused with the
+	// busy message until quant has closed it.
+	busy, polls := 0, 0
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("quant while the viewer serves the file: %v\n%s", err, out.String())
+			}
+			running = false
+			continue
+		case <-time.After(20 * time.Millisecond):
+		}
+		polls++
+		if fileVersionOf(t, srv) == before.Version {
+			continue
+		}
+		r, err := srv.Client().Get(srv.URL + "/api/tree")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		switch {
+		case r.StatusCode == http.StatusServiceUnavailable:
+			busy++
+			if !strings.Contains(string(b), "view.nxs is being written by another process") || r.Header.Get("Retry-After") == "" {
+				t.Errorf("busy answer: %q, Retry-After %q", b, r.Header.Get("Retry-After"))
+			}
+		case r.StatusCode != 200:
+			t.Fatalf("tree while quant runs: %d %s", r.StatusCode, b)
+		}
+	}
+	t.Logf("%d polls while quant ran, %d listings refused as busy", polls, busy)
+
+	after := viewTreeOf(t, srv)
+	if after.Version == before.Version {
+		t.Errorf("version unchanged: %s", after.Version)
+	}
+	if got := strings.Join(fitSteps(after), ","); got != "/entry/quant,/entry/quant2" {
+		t.Errorf("fits after quant --step quant2: %s", got)
+	}
+	// quant2 is the step /entry's default now points at: the first map
+	// and the first fit come from it.
+	if after.Default != "/entry/quant2/composition" || after.DefaultFit != "/entry/quant2" {
+		t.Errorf("defaults after quant2: map %s, fit %s", after.Default, after.DefaultFit)
+	}
+	var sp spectrumReply
+	json.Unmarshal(getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=1&w=2&h=2&fit=/entry/quant2", 200), &sp)
+	if sp.Fit != "/entry/quant2" || len(sp.Model) != len(sp.Data) || len(sp.Components) != 4 {
+		t.Errorf("spectrum with the new fit: fit %q, %d model values for %d, %d components (%s)", sp.Fit, len(sp.Model), len(sp.Data), len(sp.Components), sp.Note)
+	}
+	// The new composition has three components; the old one still four.
+	getViewer(t, srv, "/api/map?set=/entry/quant2/composition&k=2", 200)
+	getViewer(t, srv, "/api/map?set=/entry/quant2/composition&k=3", 400)
+	getViewer(t, srv, "/api/map?set=/entry/quant/composition&k=3", 200)
+}
+
+// TestViewerBusy checks both sides of HDF5's file lock: while another
+// process holds the file for writing, the viewer answers that it is being
+// written (and serves again once it is free); while a reader such as the
+// viewer holds it, a writer's error names the viewer.
+func TestViewerBusy(t *testing.T) {
+	path := quantifiedFile(t, t.TempDir(), 4)
+	_, srv := serveOnly(t, path)
+	getViewer(t, srv, "/api/tree", 200)
+
+	// This test binary holds the file open for writing (crash_test.go's
+	// TestMain), as a running fit does.
+	holder := exec.Command(os.Args[0])
+	holder.Env = append(os.Environ(), "EELSH5_TEST_HOLD="+path)
+	stdout, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "ready\n" {
+		holder.Process.Kill()
+		holder.Wait()
+		t.Fatalf("holder: %q", line)
+	}
+	for _, url := range []string{"/api/tree", "/api/spectrum?cube=/entry/coreloss&x=0&y=0&w=1&h=1", "/api/map?set=/entry/quant/composition&k=0"} {
+		r, err := srv.Client().Get(srv.URL + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "2" ||
+			!strings.Contains(string(b), "view.nxs is being written by another process (HDF5 file lock); retry") {
+			t.Errorf("GET %s while a writer holds the file: %d %q (Retry-After %q)", url, r.StatusCode, b, r.Header.Get("Retry-After"))
+		}
+	}
+	// The version is a stat: answered while the file is held.
+	fileVersionOf(t, srv)
+	// eelsh5 view started now waits for the writer instead of failing.
+	if v, err := newViewer(path, "view.nxs", io.Discard); !errors.Is(err, errFileBusy) || v == nil {
+		t.Errorf("newViewer on a held file: %v", err)
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	getViewer(t, srv, "/api/tree", 200)
+
+	// A reader holds the file, as the viewer does while it answers: the
+	// writer's refusal names the viewer.
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := asProcess("quant", path, "--elements", "C", "--edges", "K", "--step", "q3", "-q")
+	b, err := cmd.CombinedOutput()
+	f.Close()
+	if err == nil || !strings.Contains(string(b), "in use by another process (HDF5 file lock)") || !strings.Contains(string(b), "eelsh5 view") {
+		t.Errorf("quant while a reader holds the file: %v %q", err, b)
+	}
+	t.Logf("writer's message: %s", bytes.TrimSpace(b))
+}
+
+// TestViewerDefaults checks that the first map and the first fit the page
+// shows come from the same step, whatever /entry's default points at. The
+// expected steps are those the commands wrote: fit and quant point /entry's
+// default at themselves, align at the alignment.
+func TestViewerDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "view.nxs")
+	run := func(args ...string) {
+		t.Helper()
+		if _, errs, code := eelsh5(t, args...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	fit := []string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "-q"}
+	run("simulate", path, "--size", "6", "-q")
+	for i, c := range []struct {
+		args         []string
+		map_, fitted string
+	}{
+		// No fit: the map /entry's default leads to (the simulation's
+		// truth), no fit.
+		{nil, "", ""},
+		{append([]string{"quant", path}, fit...), "/entry/quant/composition", "/entry/quant"},
+		// A fit step named after quant alphabetically: its coefficients
+		// and itself (the page used to take the alphabetically first fit).
+		{append([]string{"fit", path, "--step", "zfit"}, fit...), "/entry/zfit/coefficients", "/entry/zfit"},
+		{append([]string{"fit", path, "--step", "afit"}, fit...), "/entry/afit/coefficients", "/entry/afit"},
+		// /entry's default now leads to a shift map: the last fit written,
+		// with its own default map.
+		{[]string{"align", path, "--step", "align2", "-q"}, "/entry/afit/coefficients", "/entry/afit"},
+	} {
+		if c.args != nil {
+			run(c.args...)
+		}
+		v, err := newViewer(path, "view.nxs", io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := v.list
+		if c.map_ == "" {
+			if l.defFit != "" || l.def == "" {
+				t.Errorf("%d: without a fit: map %q, fit %q", i, l.def, l.defFit)
+			}
+			continue
+		}
+		if l.def != c.map_ || l.defFit != c.fitted || l.byPath[l.def].Step != l.defFit {
+			t.Errorf("%d %v: map %s (step %s), fit %s; want %s and %s", i, c.args, l.def, l.byPath[l.def].Step, l.defFit, c.map_, c.fitted)
+		}
+	}
+}
+
+// TestViewerScanCalibration checks that the listing carries the scan
+// calibration of an imported Gatan spectrum image (2x2 pixels of about
+// 2 nm, in um) as h5io reads it back, and pixels for a simulated scan.
+func TestViewerScanCalibration(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "si.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"dm4_eels_spectrum_image.dm4", "-o", path, "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, info, err := f.OpenCube(h5io.CoreLossPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	f.Close()
+	v, err := newViewer(path, "si.nxs", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.list.byPath[h5io.CoreLossPath].Scan
+	want := viewScan{Y0: info.Scan.Y0, X0: info.Scan.X0, Step: info.Scan.Step, Units: info.Scan.Units}
+	if got == nil || *got != want || want.Units != "um" || math.Abs(want.Step-0.00199) > 1e-5 {
+		t.Errorf("scan of %s: %+v, want %+v (um, about 0.00199)", h5io.CoreLossPath, got, want)
+	}
+	sim := quantifiedFile(t, dir, 4)
+	v, err = newViewer(sim, "view.nxs", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.list.byPath["/entry/quant/composition"].Scan; got == nil || *got != (viewScan{Step: 1, Units: "pixel"}) {
+		t.Errorf("simulated scan: %+v", got)
 	}
 }
