@@ -181,7 +181,7 @@ func (a *alignJob) run(g *Globals, prog *progress, sum string) (*aligners.Result
 	// The status counts are known once the shifts are measured: the
 	// destination begins then, so they go into the provenance.
 	begin := beginAlign{dst: dst, prov: prov, prog: prog, paths: a.paths}
-	prog.message("eelsh5 align: measuring shifts on %s (%s)", a.measure, c.Method)
+	prog.say("measuring shifts on %s (%s)", a.measure, c.Method)
 	res, err := aligners.Run(g.ctx, a.in, begin, a.opts)
 	if err != nil {
 		if a.hint != "" && errors.Is(err, aligners.ErrNoUsablePeak) {
@@ -189,8 +189,9 @@ func (a *alignJob) run(g *Globals, prog *progress, sum string) (*aligners.Result
 		}
 		return nil, err
 	}
+	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", c.Step, a.file))
 	lo, hi := res.ShiftRange()
-	prog.message("eelsh5 align: wrote step /entry/%s of %s: shifts %.3f..%.3f eV (median %.3f eV), %d of %d pixels without a usable peak; aligned axes: %s",
+	prog.say("wrote step /entry/%s of %s: shifts %.3f..%.3f eV (median %.3f eV), %d of %d pixels without a usable peak; aligned axes: %s",
 		c.Step, a.file, lo, hi, res.Plan.Median, res.Failed(), len(res.Status), describeAxes(res))
 	if c.Plot != "" {
 		shiftMap := multispectrum.NewArray(a.in.NY, a.in.NX, 1)
@@ -213,7 +214,7 @@ type beginAlign struct {
 
 func (b beginAlign) Begin(r *aligners.Result) (aligners.Output, error) {
 	b.prov.Params["status_counts"] = r.StatusCounts()
-	b.prog.message("eelsh5 align: applying shifts to %s", strings.Join(b.paths, ", "))
+	b.prog.say("applying shifts to %s", strings.Join(b.paths, ", "))
 	return b.dst.Begin(r)
 }
 

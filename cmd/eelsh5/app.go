@@ -16,6 +16,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/eelsh5/eelsh5/formats"
 	"github.com/eelsh5/eelsh5/h5io"
 )
 
@@ -32,6 +33,9 @@ type Globals struct {
 	args           []string
 	ctx            context.Context
 	now            func() time.Time
+	// committed lists what the command has committed so far ("step
+	// /entry/alignment of FILE"), for the message after an interruption.
+	committed []string
 }
 
 // workers returns the number of compute workers to use.
@@ -64,15 +68,12 @@ type cli struct {
 // read-only, or writable for a new step, with then the SHA-256 of the
 // file's content before the step (its provenance input).
 func openProcessing(path string, writable bool) (f *h5io.File, sum string, err error) {
-	if !writable {
-		f, err = h5io.Open(path)
-	} else {
+	if writable {
 		if sum, err = h5io.FileSHA256(path); err != nil {
 			return nil, "", err
 		}
-		f, err = h5io.OpenWritable(path)
 	}
-	if err != nil {
+	if f, err = openHDF5(path, writable); err != nil {
 		return nil, "", err
 	}
 	if err := f.CheckVersion(); err != nil {
@@ -82,12 +83,44 @@ func openProcessing(path string, writable bool) (f *h5io.File, sum string, err e
 	return f, sum, nil
 }
 
+// openHDF5 opens an HDF5 file, read-only or writable. When the file is
+// not HDF5 but one that eelsh5 import reads (DM3, DM4, EMSA/MSA), the
+// error is a *sourceFileError, for which the hint is the import command.
+func openHDF5(path string, writable bool) (*h5io.File, error) {
+	open := h5io.Open
+	if writable {
+		open = h5io.OpenWritable
+	}
+	f, err := open(path)
+	if err == nil {
+		return f, nil
+	}
+	if fh, oerr := os.Open(path); oerr == nil {
+		kind := formats.Detect(fh)
+		fh.Close()
+		if kind != formats.Unknown && kind != formats.HDF5 {
+			return nil, &sourceFileError{File: path, Kind: kind, Err: err}
+		}
+	}
+	return nil, err
+}
+
 // usageError marks an error caused by the command line; it exits with 2.
 type usageError struct{ error }
 
 type exitCode int
 
-func run(args []string, stdout, stderr io.Writer) (code int) {
+// run runs the command line args; an interrupt (Ctrl-C) or SIGTERM
+// cancels the command's context.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdout, stderr)
+}
+
+// runContext runs the command line args under ctx and returns the exit
+// status.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	var c cli
 	c.stdout, c.stderr, c.args = stdout, stderr, append([]string{"eelsh5"}, args...)
 	c.now = time.Now
@@ -132,8 +165,6 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	c.ctx = ctx
 	if err := kctx.Run(&c.Globals); err != nil {
 		err = withHint(err) // the command-line advice for library errors
@@ -143,13 +174,23 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			return 2
 		}
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "eelsh5: interrupted; nothing was committed")
+			fmt.Fprintln(stderr, interrupted(c.committed))
 			return 1
 		}
 		fmt.Fprintf(stderr, "eelsh5: error: %s\n", oneLine(err.Error()))
 		return 1
 	}
 	return 0
+}
+
+// interrupted is the message after an interruption: what was committed
+// before it (files and steps complete and kept), and that nothing after
+// it was.
+func interrupted(committed []string) string {
+	if len(committed) == 0 {
+		return "eelsh5: interrupted; nothing was committed"
+	}
+	return "eelsh5: interrupted; committed before the interruption: " + strings.Join(committed, ", ") + "; nothing after it"
 }
 
 func oneLine(s string) string {

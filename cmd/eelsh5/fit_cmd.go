@@ -265,19 +265,20 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 		Provenance: prov, Scan: j.in.CoreInfo.Scan, Chunk: [2]int{cy, cx}})
 	defer dst.Close()
 	ny, nx := p.Scan()
-	prog.message("eelsh5 %s: %d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-		j.command, ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+	prog.say("%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
+		ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
 	res, err := p.Run(g.ctx, beginFit{dst: dst, prog: prog, command: j.command, step: r.step})
 	if err != nil {
 		if g.ctx.Err() != nil && dst.Step() != nil {
-			prog.message("eelsh5 %s: interrupted; run again with --resume to continue", j.command)
+			prog.say("interrupted; the partial step is kept: run again with --resume to continue it")
 		}
 		return nil, err
 	}
 	if res.Resumed > 0 {
-		prog.message("eelsh5 %s: %d of %d tiles were done", j.command, res.Resumed, p.Tiling().Len())
+		prog.say("%d of %d tiles were done", res.Resumed, p.Tiling().Len())
 	}
-	prog.message("eelsh5 %s: wrote step /entry/%s of %s", j.command, r.step, j.file)
+	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", r.step, j.file))
+	prog.say("wrote step /entry/%s of %s", r.step, j.file)
 	return res, nil
 }
 
@@ -292,7 +293,7 @@ type beginFit struct {
 func (b beginFit) Begin(p *quant.Plan) (quant.Output, error) {
 	out, err := b.dst.Begin(p)
 	if err == nil && b.dst.Step().Resumed {
-		b.prog.message("eelsh5 %s: resuming the interrupted /entry/%s", b.command, b.step)
+		b.prog.say("resuming the interrupted /entry/%s", b.step)
 	}
 	return out, err
 }
@@ -358,6 +359,7 @@ func (c *fitCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	printChi2(g.stdout, res.Chi2)
 	prog.summary(res.Spectra)
 	return nil
 }

@@ -97,3 +97,44 @@ func TestFitCommand(t *testing.T) {
 		}
 	}
 }
+
+// fit prints the reduced chi-square line and the misfit warning as quant
+// does: the SrTiO3 fixture without fine structure has a reduced
+// chi-square of 161 over the whole axis, the window quant chooses here
+// (README, fine-structure table), with it 0.93.
+func TestFitPrintsChiSquare(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "srtio3.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"hl.msa", "--lowloss", fixtures+"ll.msa", "-o", path, "-q",
+		"--E0", "300e3", "--alpha", "0.9e-3", "--beta", "2.675e-3"); code != 0 {
+		t.Fatal(errs)
+	}
+	args := []string{path, "--elements", "Ti,O", "--edges", "L,K", "-q"}
+	quantOut, errs, code := eelsh5(t, append([]string{"quant", "--align", "none"}, args...)...)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	fitOut, errs, code := eelsh5(t, append([]string{"fit"}, args...)...)
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	chi2Lines := func(s string) string {
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "reduced chi-square:") || strings.HasPrefix(l, "warning:") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	want := "reduced chi-square: median 161.5, mean 161.5 over 1 pixels; 100.0% of the pixels above 2\n" +
+		"warning: the model does not describe the data: reduced chi-square above 2 in 100% of the pixels (median 161); " +
+		"the uncertainties (CRLB) are too small: add fine structure or background terms, or scale the uncertainties by sqrt(reduced chi-square) (--scale-errors)"
+	if got := chi2Lines(fitOut); got != want || chi2Lines(quantOut) != want {
+		t.Errorf("fit prints\n%s\nquant prints\n%s\nwant both\n%s", fitOut, chi2Lines(quantOut), want)
+	}
+	fitOut, errs, code = eelsh5(t, append([]string{"fit", "--step", "fine", "--fine-structure", "all"}, args...)...)
+	if code != 0 || !strings.HasPrefix(fitOut, "reduced chi-square: median 0.9321,") || strings.Contains(fitOut, "warning") {
+		t.Errorf("fit with fine structure: exit %d, stdout %q, stderr %q", code, fitOut, errs)
+	}
+}

@@ -3,7 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/eelsh5/eelsh5/formats"
 	"github.com/eelsh5/eelsh5/formats/dm"
 	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
@@ -36,6 +40,7 @@ func hint(err error) string {
 		stepExists *h5io.StepExistsError
 		notProc    *h5io.NotProcessingFileError
 		notInst    *gos.NotInstalledError
+		source     *sourceFileError
 	)
 	switch {
 	case errors.As(err, &stepExists):
@@ -57,15 +62,53 @@ func hint(err error) string {
 		return " (or set EELSH5_GOS_DIR, or pass --gos-file); or use --gos hydrogenic, which needs no file"
 	case errors.Is(err, gos.ErrEdgeNotInModel):
 		return "; use a tabulated GOS (--gos kohl or zhang)"
+	case errors.As(err, &source):
+		return fmt.Sprintf(" but %s file: make a processing file from it with %s", sourceKinds[source.Kind], importCommand(source.File))
 	case errors.As(err, &notProc):
 		if !notProc.HasFormat {
-			return "; use 'eelsh5 import' for other files"
+			return "; if it holds EELS data (pyEELSMODEL), make a processing file from it with " + importCommand(notProc.File)
 		}
 		if notProc.Format == "HyperSpy" {
-			return "; use 'eelsh5 import' to make one from it"
+			return "; make a processing file from it with " + importCommand(notProc.File)
 		}
 	}
 	return ""
+}
+
+// sourceFileError reports that a file given where an HDF5 file is needed
+// is an instrument or exchange file that eelsh5 import reads.
+type sourceFileError struct {
+	File string
+	Kind formats.Kind
+	Err  error // h5io's: not an HDF5 file
+}
+
+func (e *sourceFileError) Error() string { return e.Err.Error() }
+
+func (e *sourceFileError) Unwrap() error { return e.Err }
+
+// sourceKinds names the formats of a sourceFileError.
+var sourceKinds = map[formats.Kind]string{formats.DM3: "a Gatan DM3", formats.DM4: "a Gatan DM4", formats.MSA: "an EMSA/MSA"}
+
+// importCommand is the command line that makes a processing file from
+// source, beside it with the extension .nxs; paths below the working
+// directory are given relative to it.
+func importCommand(source string) string {
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(source) {
+		if rel, err := filepath.Rel(wd, source); err == nil && !strings.HasPrefix(rel, "..") {
+			source = rel
+		}
+	}
+	out := strings.TrimSuffix(source, filepath.Ext(source)) + ".nxs"
+	return fmt.Sprintf("'eelsh5 import %s -o %s' (--lowloss LOWLOSS for its low loss)", shellQuote(source), shellQuote(out))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+./:@%=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // hintedError is an error with advice appended to its message; errors.Is

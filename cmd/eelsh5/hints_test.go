@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eelsh5/eelsh5/formats"
 	"github.com/eelsh5/eelsh5/formats/dm"
 	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
@@ -34,9 +35,11 @@ func TestWithHint(t *testing.T) {
 			`h5io: the interrupted fit in "a.nxs" is unreadable (bad JSON); run without --resume to start again`},
 		{&h5io.AmbiguousSignalError{File: "a.hspy", Signals: []string{"s1", "s2"}},
 			`h5io: "a.hspy" has no EELS signal among 2 signals (signals: s1, s2); choose one with --signal (--lowloss-signal for the low loss)`},
-		{&h5io.NotProcessingFileError{File: "a.h5"}, `h5io: "a.h5" is not an eelsh5 processing file (no file_format attribute); use 'eelsh5 import' for other files`},
+		{&h5io.NotProcessingFileError{File: "a.h5"}, `h5io: "a.h5" is not an eelsh5 processing file (no file_format attribute); if it holds EELS data (pyEELSMODEL), make a processing file from it with 'eelsh5 import a.h5 -o a.nxs' (--lowloss LOWLOSS for its low loss)`},
 		{&h5io.NotProcessingFileError{File: "a.hspy", Format: "HyperSpy", HasFormat: true},
-			`h5io: "a.hspy" is not an eelsh5 processing file (file_format is "HyperSpy"); use 'eelsh5 import' to make one from it`},
+			`h5io: "a.hspy" is not an eelsh5 processing file (file_format is "HyperSpy"); make a processing file from it with 'eelsh5 import a.hspy -o a.nxs' (--lowloss LOWLOSS for its low loss)`},
+		{&sourceFileError{File: "data/my spectrum.msa", Kind: formats.MSA, Err: errors.New(`h5io: "data/my spectrum.msa" is not an HDF5 file`)},
+			`h5io: "data/my spectrum.msa" is not an HDF5 file but an EMSA/MSA file: make a processing file from it with 'eelsh5 import 'data/my spectrum.msa' -o 'data/my spectrum.nxs'' (--lowloss LOWLOSS for its low loss)`},
 		{&h5io.NotProcessingFileError{File: "a.gosh", Format: "GOSH", HasFormat: true}, `h5io: "a.gosh" is not an eelsh5 processing file (file_format is "GOSH")`},
 		{&dm.AmbiguousImageError{EELS: 3, Images: []string{"image 1", "image 2", "image 3"}},
 			`dm: 3 EELS images (images: image 1; image 2; image 3); choose one with --image (--lowloss-image for the low loss)`},
@@ -140,8 +143,32 @@ func TestHintsOnTheCommandLine(t *testing.T) {
 	}
 	os.WriteFile(hspy, b, 0o644)
 	if _, errs, code := eelsh5(t, "plot", hspy, "-o", filepath.Join(dir, "fig")); code != 1 ||
-		errs != `eelsh5: error: h5io: "`+hspy+`" is not an eelsh5 processing file (file_format is "HyperSpy"); use 'eelsh5 import' to make one from it`+"\n" {
+		errs != `eelsh5: error: h5io: "`+hspy+`" is not an eelsh5 processing file (file_format is "HyperSpy"); make a processing file from it with 'eelsh5 import `+hspy+` -o `+strings.TrimSuffix(hspy, ".hspy")+`.nxs' (--lowloss LOWLOSS for its low loss)`+"\n" {
 		t.Errorf("plot of a HyperSpy file: exit %d, %q", code, errs)
+	}
+
+	// Instrument files (DM3, DM4, EMSA/MSA) given where a processing
+	// file is needed: every command that reads one points to import,
+	// with a path relative to the working directory when below it.
+	wd, _ := os.Getwd()
+	for _, c := range []struct{ file, kind string }{
+		{"hl.msa", "an EMSA/MSA"}, {"dm3_eels_spectrum.dm3", "a Gatan DM3"}, {"dm4_eels_spectrum_image.dm4", "a Gatan DM4"},
+	} {
+		abs, _ := filepath.Abs(fixtures + c.file)
+		rel, err := filepath.Rel(wd, abs)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			rel = abs
+		}
+		want := `eelsh5: error: h5io: "` + abs + `" is not an HDF5 file but ` + c.kind + ` file: make a processing file from it with 'eelsh5 import ` +
+			rel + ` -o ` + strings.TrimSuffix(rel, filepath.Ext(rel)) + `.nxs' (--lowloss LOWLOSS for its low loss)` + "\n"
+		for _, args := range [][]string{
+			{"quant", abs, "--elements", "C", "--edges", "K"}, {"fit", abs, "--elements", "C", "--edges", "K"},
+			{"align", abs}, {"info", abs}, {"plot", abs, "-o", filepath.Join(dir, "fig")},
+		} {
+			if _, errs, code := eelsh5(t, args...); code != 1 || errs != want {
+				t.Errorf("%s on %s: exit %d, stderr\n%q\nwant\n%q", args[0], c.file, code, errs, want)
+			}
+		}
 	}
 
 	// A step that exists.

@@ -23,7 +23,7 @@ step (program, version, date, command line, parameters). The file is opened read
 }
 
 func (c *infoCmd) Run(g *Globals) error {
-	f, err := h5io.Open(c.File)
+	f, err := openHDF5(c.File, false)
 	if err != nil {
 		return err
 	}

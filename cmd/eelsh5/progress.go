@@ -16,22 +16,43 @@ import (
 type progress struct {
 	w       io.Writer
 	command string
-	tty     bool
-	quiet   bool
-	start   time.Time
-	last    time.Time
-	lastPct int
-	drawn   bool
+	// stage names the part of a command that runs ("align", "fit" in
+	// quant); "" for a command of one stage.
+	stage      string
+	tty        bool
+	quiet      bool
+	start      time.Time
+	stageStart time.Time
+	last       time.Time
+	lastPct    int
+	drawn      bool
 }
 
 func newProgress(g *Globals, command string) *progress {
-	p := &progress{w: g.stderr, command: command, quiet: g.Quiet, start: time.Now(), lastPct: -1}
+	now := time.Now()
+	p := &progress{w: g.stderr, command: command, quiet: g.Quiet, start: now, stageStart: now, lastPct: -1}
 	if f, ok := g.stderr.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
 		}
 	}
 	return p
+}
+
+// setStage starts a stage of the command: progress and messages are
+// labelled "eelsh5 quant: align" until the next one ("" for none).
+func (p *progress) setStage(stage string) {
+	p.clear()
+	p.stage, p.stageStart, p.lastPct = stage, time.Now(), -1
+}
+
+// label is what progress lines and messages begin with: the command and
+// the stage.
+func (p *progress) label() string {
+	if p.stage == "" {
+		return p.command
+	}
+	return p.command + ": " + p.stage
 }
 
 // update reports done of total units (tiles).
@@ -51,12 +72,12 @@ func (p *progress) update(done, total int) {
 		p.last = now
 		const width = 30
 		n := width * done / total
-		fmt.Fprintf(p.w, "\r%s [%s%s] %3d%%  %s", p.command, strings.Repeat("=", n), strings.Repeat(" ", width-n), pct, time.Since(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "\r%s [%s%s] %3d%%  %s", p.label(), strings.Repeat("=", n), strings.Repeat(" ", width-n), pct, time.Since(p.stageStart).Round(time.Second))
 		p.drawn = true
 		return
 	}
 	if pct/10 > p.lastPct/10 || (done == total && p.lastPct != 100) {
-		fmt.Fprintf(p.w, "%s: %d%% (%d/%d tiles, %.1f s)\n", p.command, pct, done, total, time.Since(p.start).Seconds())
+		fmt.Fprintf(p.w, "%s: %d%% (%d/%d tiles, %.1f s)\n", p.label(), pct, done, total, time.Since(p.stageStart).Seconds())
 		p.lastPct = pct
 	}
 }
@@ -68,6 +89,12 @@ func (p *progress) message(format string, args ...any) {
 	}
 	p.clear()
 	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// say prints a line of information labelled with the command and stage
+// ("eelsh5 quant: fit: ...") unless quiet.
+func (p *progress) say(format string, args ...any) {
+	p.message(p.label()+": "+format, args...)
 }
 
 func (p *progress) clear() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,20 +64,29 @@ func (c *quantCmd) Validate() error {
 
 func (c *quantCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 quant")
-	res, err := quantFile(g, prog, c)
+	rep, err := quantFile(g, prog, c)
 	if err != nil {
 		return err
 	}
-	printSummary(g.stdout, res.Summary)
-	prog.summary(res.Spectra)
+	printSummary(g.stdout, rep.res.Summary, rep.densities)
+	prog.summary(rep.res.Spectra)
 	return nil
+}
+
+// quantReport is what a quantification prints: the library's result and,
+// for a single element, whose composition is 100 at.% in every pixel,
+// the statistics of its elemental map (areal density, or edge amplitude
+// without a low loss) in each region of the summary, by region name.
+type quantReport struct {
+	res       *quant.Result
+	densities map[string]quant.Stats
 }
 
 // quantFile runs the alignment (when asked and needed), the
 // quantification and the figures. Everything is checked before the
 // first write: the alignment's options and the fit's plan on the raw
 // cubes, then the plan again on the aligned ones.
-func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
+func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 	if err := c.Validate(); err != nil {
 		return nil, usageError{err}
 	}
@@ -118,11 +128,13 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
 		j.close()
 	}
 	if align != nil {
+		prog.setStage("align")
 		if _, err := align.run(g, prog, sum); err != nil {
 			return nil, err
 		}
 		align.close()
 	}
+	prog.setStage("fit")
 	j, err := prepareFit(f, c.File, "quant", input, &c.modelFlags, opts)
 	if err != nil {
 		return nil, err
@@ -137,6 +149,13 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	rep := &quantReport{res: res}
+	if res.Summary != nil && len(res.Summary.Elements) == 1 {
+		if rep.densities, err = elementStats(f, c.Step, res, c.Region); err != nil {
+			return nil, err
+		}
+	}
+	prog.setStage("")
 	if c.Plots != "" {
 		if err := os.MkdirAll(c.Plots, 0o755); err != nil {
 			return nil, fmt.Errorf("could not create %q: %w", c.Plots, err)
@@ -149,7 +168,71 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quant.Result, error) {
 			prog.message("eelsh5 quant: figure %s", p)
 		}
 	}
-	return res, nil
+	return rep, nil
+}
+
+// elementStats returns the statistics of the elemental map of a
+// one-element quant step (value and propagated uncertainty per pixel) over
+// each region of its summary: the whole map, the user's regions and, for
+// a simulated file, the regions of equal true composition, named as
+// quant.Summary names them.
+func elementStats(f *h5io.File, step string, res *quant.Result, regions []region) (map[string]quant.Stats, error) {
+	base := h5io.EntryPath + "/" + step + "/" + quant.StreamElements.String() + "/"
+	v, _, err := f.ReadStack(base + quant.StreamElements.String())
+	if err != nil {
+		return nil, err
+	}
+	sd, _, err := f.ReadStack(base + quant.StreamElementErrors.String())
+	if err != nil {
+		return nil, err
+	}
+	if v.Width != 1 || sd.Width != 1 || len(sd.Data) != len(v.Data) {
+		return nil, fmt.Errorf("%s of %s: %d elemental maps and %d error maps, want one of each", base, f.Path(), v.Width, sd.Width)
+	}
+	ny, nx := v.NY, v.NX
+	sets := map[string][]int{}
+	all := make([]int, ny*nx)
+	for i := range all {
+		all[i] = i
+	}
+	sets["whole map"] = all
+	for _, r := range regions {
+		var pix []int
+		for y := r.Region.Y0; y < r.Region.Y0+r.Region.NY; y++ {
+			for x := r.Region.X0; x < r.Region.X0+r.Region.NX; x++ {
+				pix = append(pix, y*nx+x)
+			}
+		}
+		sets[r.Name] = pix
+	}
+	// The regions of equal truth, as quant.Summary names them ("truth C=1").
+	edges := res.Plan.Edges()
+	if tm := readTruth(f); tm != nil && tm.NY == ny && tm.NX == nx && tm.Width == len(edges) {
+		for px := 0; px < ny*nx; px++ {
+			var parts []string
+			for i, x := range tm.Data[px*tm.Width : (px+1)*tm.Width] {
+				if x != 0 {
+					parts = append(parts, fmt.Sprintf("%s=%g", edges[i].Element, x))
+				}
+			}
+			name := "truth " + strings.Join(parts, " ")
+			sets[name] = append(sets[name], px)
+		}
+	}
+	out := map[string]quant.Stats{}
+	vals, errs := make([]float64, 0, ny*nx), make([]float64, 0, ny*nx)
+	for _, r := range res.Summary.Regions {
+		pix, ok := sets[r.Name]
+		if !ok || len(pix) != r.Pixels {
+			continue // not a region this command knows: printed without
+		}
+		vals, errs = vals[:0], errs[:0]
+		for _, px := range pix {
+			vals, errs = append(vals, v.Data[px]), append(errs, sd.Data[px])
+		}
+		out[r.Name] = quant.Summarize(vals, errs)
+	}
+	return out, nil
 }
 
 type demoCmd struct {
@@ -184,45 +267,69 @@ func (c *demoCmd) Run(g *Globals) error {
 	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
 		modelFlags: modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: c.BgTerms, Method: c.Method, gosFlags: c.gosFlags}}
 	prog := newProgress(g, "eelsh5 quant")
-	res, err := quantFile(g, prog, q)
+	rep, err := quantFile(g, prog, q)
 	if err != nil {
 		return err
 	}
-	printSummary(g.stdout, res.Summary)
-	prog.summary(res.Spectra)
+	printSummary(g.stdout, rep.res.Summary, rep.densities)
+	prog.summary(rep.res.Spectra)
 	fmt.Fprintf(g.stdout, "\nprocessing file: %s (browse it with 'eelsh5 view %s'; also opens in h5web, silx or HyperSpy)\nfigures:         %s\n", file, file, figs)
 	return nil
 }
 
 // printSummary writes the summary as a table: per region the mean
 // composition +- the propagated uncertainty with the pixel-to-pixel
-// spread, a legend saying so, the reduced chi-square and, when the model
-// does not describe the data, a warning line.
-func printSummary(w interface{ Write([]byte) (int, error) }, s *quant.Summary) {
+// spread, or for a single element (densities given) its areal density or
+// edge amplitude; a legend saying what the columns are, the reduced
+// chi-square and, when the model does not describe the data, a warning
+// line.
+func printSummary(w io.Writer, s *quant.Summary, densities map[string]quant.Stats) {
+	single := len(s.Elements) == 1 && densities != nil
+	quantity := s.Units // of a single element
+	if s.Units == "atoms/nm^2" {
+		quantity = "areal density (atoms/nm^2)"
+	}
 	fmt.Fprintf(w, "%-32s %7s", "region", "pixels")
 	for _, e := range s.Elements {
+		if single {
+			fmt.Fprintf(w, " %s", e+" "+quantity+" +- err (spread)")
+			continue
+		}
 		fmt.Fprintf(w, " %25s", e+" at.% +- err (spread)")
 	}
 	fmt.Fprintln(w)
 	for _, r := range s.Regions {
 		fmt.Fprintf(w, "%-32s %7d", r.Name, r.Pixels)
 		for _, e := range s.Elements {
+			if single {
+				st, ok := densities[r.Name]
+				if !ok {
+					fmt.Fprintf(w, " %10s", "-")
+					continue
+				}
+				fmt.Fprintf(w, " %10.4g +- %-9.3g %s", st.Mean, st.MeanSD, spread(st, r.Pixels, "%.3g"))
+				continue
+			}
 			st := r.Composition[e]
-			fmt.Fprintf(w, " %8.2f +- %5.2f (%5.2f)", st.Mean, st.MeanSD, st.Std)
+			fmt.Fprintf(w, " %8.2f +- %5.2f %s", st.Mean, st.MeanSD, spread(st, r.Pixels, "%5.2f"))
 		}
 		fmt.Fprintln(w)
 	}
-	how := "propagated from the CRLB through the full covariance"
+	how := "the fit's CRLB (Cramer-Rao lower bound) propagated through the full covariance"
 	if s.Chi2 != nil && s.Chi2.ErrorsScaled {
-		how += ", scaled by sqrt(reduced chi-square) where above 1"
+		how += ", scaled by sqrt(reduced chi-square) where above 1 (--scale-errors)"
 	}
-	fmt.Fprintf(w, "at.%%: mean over the region; +- err: rms of the per-pixel uncertainties (%s); (spread): pixel-to-pixel standard deviation\n", how)
-	if c := s.Chi2; c != nil {
-		fmt.Fprintf(w, "reduced chi-square: median %.4g, mean %.4g over %d pixels; %.1f%% of the pixels above %g\n", c.Median, c.Mean, c.Pixels, 100*c.Above, c.Limit)
-		if msg := strings.Replace(c.Warning(), "(Options.ScaleErrors)", "(--scale-errors)", 1); msg != "" {
-			fmt.Fprintln(w, msg)
+	label := "at.%"
+	if single {
+		what := "areal density (atoms/nm^2, from the edge amplitude and the incident intensity of the low loss)"
+		label = "areal density"
+		if s.Units != "atoms/nm^2" {
+			what, label = "edge amplitude (without a low loss there is no incident intensity for an areal density)", "edge amplitude"
 		}
+		fmt.Fprintf(w, "one element: its composition is 100 at.%% in every pixel; the table gives its %s\n", what)
 	}
+	fmt.Fprintf(w, "%s: mean over the region; +- err: 1-sigma uncertainty (rms over the region's pixels) from %s; (spread): standard deviation of the pixel values over the region (- for one pixel)\n", label, how)
+	printChi2(w, s.Chi2)
 	var ratios []string
 	for _, r := range s.Regions {
 		for k := range r.Ratios {
@@ -265,6 +372,28 @@ func printSummary(w interface{ Write([]byte) (int, error) }, s *quant.Summary) {
 			}
 			fmt.Fprintf(w, "%-32s %-8s %8.4g %10.4g %8s %10.4g %10.4g %10.4g\n", r.Name, k, st.Truth, st.RatioOfMean, bias, st.PerPixel.Mean, st.PerPixel.Std, st.PerPixel.MeanSD)
 		}
+	}
+}
+
+// spread formats the pixel-to-pixel standard deviation of a region in
+// brackets, "-" for a region of one pixel, which has none.
+func spread(st quant.Stats, pixels int, format string) string {
+	if pixels < 2 {
+		return fmt.Sprintf("(%*s)", len(fmt.Sprintf(format, 0.0)), "-")
+	}
+	return "(" + fmt.Sprintf(format, st.Std) + ")"
+}
+
+// printChi2 writes the reduced chi-square line of a fit or quant and,
+// when the model does not describe the data, the warning with the flag
+// that scales the uncertainties.
+func printChi2(w io.Writer, c *quant.Chi2Summary) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(w, "reduced chi-square: median %.4g, mean %.4g over %d pixels; %.1f%% of the pixels above %g\n", c.Median, c.Mean, c.Pixels, 100*c.Above, c.Limit)
+	if msg := strings.Replace(c.Warning(), "(Options.ScaleErrors)", "(--scale-errors)", 1); msg != "" {
+		fmt.Fprintln(w, msg)
 	}
 }
 

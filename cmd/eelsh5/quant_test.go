@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -140,7 +142,7 @@ func TestQuantSrTiO3FineStructure(t *testing.T) {
 	if !(chi2 > 100) || !strings.Contains(out, "warning: the model does not describe the data: reduced chi-square above 2 in 100% of the pixels") {
 		t.Errorf("plain fit: chi-square %g, output:\n%s", chi2, out)
 	}
-	for _, want := range []string{"Ti L at.% +- err (spread)", "+- err: rms of the per-pixel uncertainties (propagated from the CRLB", "reduced chi-square: median 161"} {
+	for _, want := range []string{"Ti L at.% +- err (spread)", "+- err: 1-sigma uncertainty (rms over the region's pixels) from the fit's CRLB (Cramer-Rao lower bound)", "reduced chi-square: median 161"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -191,5 +193,142 @@ func TestQuantSrTiO3FineStructure(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q", c.args, code, errs)
 		}
+	}
+}
+
+// cancelOn is a stderr that cancels a command's context once a line
+// containing marker is written, as Ctrl-C at that moment would.
+type cancelOn struct {
+	buf    strings.Builder
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(b []byte) (int, error) {
+	c.buf.Write(b)
+	if strings.Contains(c.buf.String(), c.marker) {
+		c.cancel()
+	}
+	return len(b), nil
+}
+
+// An interrupted quant says what it committed (the alignment) and what
+// it did not; progress and messages name the stage (align, fit). Resuming
+// with another option is refused with the option and both values named.
+func TestQuantInterruptedAfterAlignment(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.nxs")
+	if _, errs, code := eelsh5(t, "simulate", path, "--size", "32", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	args := []string{"quant", path, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "-j", "1"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelOn{marker: "align: wrote step /entry/alignment", cancel: cancel}
+	var stdout strings.Builder
+	if code := runContext(ctx, args, &stdout, stderr); code != 1 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.buf.String())
+	}
+	errs := stderr.buf.String()
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	if want := "eelsh5: interrupted; committed before the interruption: step /entry/alignment of " + path + "; nothing after it"; lines[len(lines)-1] != want {
+		t.Errorf("last line\n %q\nwant\n %q", lines[len(lines)-1], want)
+	}
+	for _, want := range []string{"eelsh5 quant: align: measuring shifts on /entry/lowloss (fast)\n", "eelsh5 quant: align: 100% (",
+		"eelsh5 quant: align: wrote step /entry/alignment of ", "eelsh5 quant: fit: 1024 spectra of 2028 channels from /entry/alignment"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aligned, quantified := f.Exists("/entry/alignment/shifts/shift"), f.Exists("/entry/quant")
+	f.Close()
+	if !aligned || quantified {
+		t.Errorf("after the interruption: alignment %v (want true), quant %v (want false)", aligned, quantified)
+	}
+	// Nothing committed: said so.
+	if got := interrupted(nil); got != "eelsh5: interrupted; nothing was committed" {
+		t.Errorf("interrupted(nil) = %q", got)
+	}
+	if strings.Contains(errs, "partial step is kept") {
+		_, errs, code := eelsh5(t, append(args, "--resume", "--scale-errors", "-q")...)
+		want := `eelsh5: error: h5io: the interrupted quant in "` + path + `" was started with other options: scale_errors false, now true; run it with the same options, or without --resume to start again` + "\n"
+		if code != 1 || errs != want {
+			t.Errorf("resume with another option: exit %d, stderr\n%q\nwant\n%q", code, errs, want)
+		}
+	}
+}
+
+// The results table, as printed for several elements (composition, with
+// its legend, the chi-square line and the misfit warning, with and
+// without --scale-errors) and for one element (its areal density, or its
+// edge amplitude without a low loss, instead of a composition of 100 at.%
+// +- 0). The numbers are made up; the golden file is the layout.
+func TestPrintSummaryGolden(t *testing.T) {
+	st := func(mean, sd, std float64) quant.Stats { return quant.Stats{Mean: mean, MeanSD: sd, Std: std} }
+	misfit := &quant.Chi2Summary{Pixels: 64, Median: 3.2, Mean: 4.1, Limit: 2, Above: 0.75, MisfitFraction: 0.1, Misfit: true}
+	several := &quant.Summary{Elements: []string{"Ti L", "O K"}, Units: "atoms/nm^2", Chi2: misfit, Regions: []quant.RegionSummary{
+		{Name: "whole map", Pixels: 64, Composition: map[string]quant.Stats{"Ti L": st(24.95, 0.24, 1.5), "O K": st(75.05, 0.24, 1.5)}},
+		{Name: "corner", Pixels: 1, Composition: map[string]quant.Stats{"Ti L": st(30, 0.3, 0), "O K": st(70, 0.3, 0)}},
+	}}
+	scaled := *several
+	c := *misfit
+	c.ErrorsScaled = true
+	scaled.Chi2 = &c
+	fine := &quant.Chi2Summary{Pixels: 64, Median: 1.02, Mean: 1.03, Limit: 2, Above: 0, MisfitFraction: 0.1}
+	one := &quant.Summary{Elements: []string{"C K"}, Units: "atoms/nm^2", Chi2: fine, Regions: []quant.RegionSummary{
+		{Name: "whole map", Pixels: 64, Composition: map[string]quant.Stats{"C K": st(100, 0, 0)}},
+		{Name: "corner", Pixels: 16, Composition: map[string]quant.Stats{"C K": st(100, 0, 0)}},
+		{Name: "centre", Pixels: 1, Composition: map[string]quant.Stats{"C K": st(100, 0, 0)}},
+		{Name: "unknown to the command", Pixels: 3, Composition: map[string]quant.Stats{"C K": st(100, 0, 0)}},
+	}}
+	densities := map[string]quant.Stats{"whole map": st(689.1, 36.7, 245), "corner": st(554.4, 36.4, 389), "centre": st(612.25, 35, 0)}
+	amplitude := &quant.Summary{Elements: []string{"C K"}, Units: "edge amplitude A (counts eV per barn)", Chi2: fine, Regions: one.Regions[:1]}
+	var b strings.Builder
+	for _, c := range []struct {
+		what      string
+		s         *quant.Summary
+		densities map[string]quant.Stats
+	}{
+		{"two elements, misfit", several, nil},
+		{"two elements, misfit, --scale-errors", &scaled, nil},
+		{"one element with a low loss", one, densities},
+		{"one element without a low loss", amplitude, map[string]quant.Stats{"whole map": st(0.8117, 0.0453, 0.235)}},
+	} {
+		fmt.Fprintf(&b, "== %s\n", c.what)
+		printSummary(&b, c.s, c.densities)
+	}
+	golden(t, "quant_summary.golden", b.String())
+}
+
+// A one-element quant prints the areal density of the element (the
+// mean of its elemental map with the rms of its errors), not 100 at.%.
+func TestQuantOneElementAreal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "srtio3.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"hl.msa", "--lowloss", fixtures+"ll.msa", "-o", path, "-q",
+		"--E0", "300e3", "--alpha", "0.9e-3", "--beta", "2.675e-3"); code != 0 {
+		t.Fatal(errs)
+	}
+	out, errs, code := eelsh5(t, "quant", path, "--elements", "Ti", "--edges", "L", "--align", "none", "-q")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err1 := f.ReadStack("/entry/quant/elements/elements")
+	sd, _, err2 := f.ReadStack("/entry/quant/elements/elements_errors")
+	f.Close()
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	want := fmt.Sprintf("whole map                              1 %10.4g +- %-9.3g (-)\n", v.Data[0], sd.Data[0])
+	if !strings.Contains(out, "Ti L areal density (atoms/nm^2) +- err (spread)") || !strings.Contains(out, want) || strings.Contains(out, "100.00") {
+		t.Errorf("output\n%s\nwant the row\n%s", out, want)
 	}
 }

@@ -189,6 +189,7 @@ func (c *simulateCmd) Run(g *Globals) error {
 		return err
 	}
 	ok = true
+	g.committed = append(g.committed, "file "+c.Output)
 	prog.message("eelsh5 simulate: wrote %s (%dx%d scan, core loss %s, low loss %s)", c.Output, sc.NY, sc.NX, sim.CoreAxis(), sim.LowAxis())
 	prog.summary(sc.NY * sc.NX)
 	return nil
