@@ -14,9 +14,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/plot/vg/draw"
 
@@ -29,11 +32,17 @@ import (
 // export.
 const rawStep = "raw"
 
-// figure is one PNG file of a step.
+// figure is one PNG file of a step, drawn in two phases: prepare reads
+// what it shows from the file (on the goroutine that owns the file) and
+// returns the function that draws it into path (CPU only: the figures of
+// a step are drawn concurrently).
 type figure struct {
-	name string // file name in the output directory
-	draw func(path string) error
+	name    string // file name in the output directory
+	prepare func() (render, error)
 }
+
+// render draws a prepared figure into the PNG file path.
+type render func(path string) error
 
 // figureSet plans the figures of a step from the file's structure.
 type figureSet struct {
@@ -65,13 +74,13 @@ func newFigureSet(f *h5io.File) (*figureSet, error) {
 	return fs, nil
 }
 
-func (fs *figureSet) add(name string, draw func(path string) error) {
+func (fs *figureSet) add(name string, prepare func() (render, error)) {
 	base := strings.TrimSuffix(name, ".png")
 	for k := 2; fs.names[name]; k++ {
 		name = fmt.Sprintf("%s_%d.png", base, k)
 	}
 	fs.names[name] = true
-	fs.figs = append(fs.figs, figure{name, draw})
+	fs.figs = append(fs.figs, figure{name, prepare})
 }
 
 // attr returns a string attribute of a node ("" when absent).
@@ -236,24 +245,24 @@ func (fs *figureSet) one(g, step, base string) {
 		if name == h5io.FitMeanSpectrum {
 			file = "spectrum.png"
 		}
-		fs.add(file, func(path string) error { return fs.spectrum(path, g, signal, step) })
+		fs.add(file, func() (render, error) { return fs.spectrum(g, signal, step) })
 	case len(shape) == 2 && shape[0]*shape[1] > 1:
 		switch {
 		case name == h5io.AlignShifts || signal == h5io.AlignShiftSignal:
 			fs.shifts(g, base+"/"+h5io.AlignStatus)
 		default:
-			fs.add(name+".png", func(path string) error { return fs.mapFigure(path, g, signal) })
+			fs.add(name+".png", func() (render, error) { return fs.mapFigure(g, signal) })
 		}
 	case len(shape) == 3 && len(axes) == 3 && axes[0] == h5io.AxisComponent:
 		if shape[0] < 1 || shape[1]*shape[2] <= 1 {
 			return
 		}
-		fs.add(name+".png", func(path string) error { return fs.stackFigure(path, g, sigPath, false) })
+		fs.add(name+".png", func() (render, error) { return fs.stackFigure(g, sigPath, false) })
 		if _, ok := fs.nodes[sigPath+"_errors"]; ok {
-			fs.add(name+"_errors.png", func(path string) error { return fs.stackFigure(path, g, sigPath+"_errors", true) })
+			fs.add(name+"_errors.png", func() (render, error) { return fs.stackFigure(g, sigPath+"_errors", true) })
 		}
 	case len(shape) == 3:
-		fs.add(name+".png", func(path string) error { return fs.cubeFigure(path, g, step) })
+		fs.add(name+".png", func() (render, error) { return fs.cubeFigure(g, step) })
 	}
 }
 
@@ -289,11 +298,11 @@ func kindOf(name string) scaleKind {
 
 // Maps.
 
-func (fs *figureSet) mapFigure(path, g, signal string) error {
+func (fs *figureSet) mapFigure(g, signal string) (render, error) {
 	sigPath := g + "/" + signal
 	a, err := fs.f.ReadMap(sigPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	long := fs.attr(sigPath, h5io.AttrLongName)
 	if long == "" {
@@ -305,13 +314,14 @@ func (fs *figureSet) mapFigure(path, g, signal string) error {
 		mp.codes = &sc
 	}
 	geom := newScanGeom(a.NY, a.NX, fs.scanOf(g))
-	return drawMapGrid(path, header{capitalise(long), fs.scanLine(g, a.NY, a.NX)}, geom, []mapPanel{mp}, nil, 0)
+	hdr := header{capitalise(long), fs.scanLine(g, a.NY, a.NX)}
+	return func(path string) error { return drawMapGrid(path, hdr, geom, []mapPanel{mp}, nil, 0) }, nil
 }
 
-func (fs *figureSet) stackFigure(path, g, sigPath string, errs bool) error {
+func (fs *figureSet) stackFigure(g, sigPath string, errs bool) (render, error) {
 	d, err := fs.f.OpenStack(sigPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer d.Close()
 	names, _ := fs.f.ReadStrings(g + "/" + h5io.ComponentNames)
@@ -332,7 +342,7 @@ func (fs *figureSet) stackFigure(path, g, sigPath string, errs bool) error {
 	for k := 0; k < d.Width; k++ {
 		z, err := d.ReadComponent(nil, k)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		name := fmt.Sprintf("component %d", k)
 		if k < len(names) {
@@ -341,17 +351,18 @@ func (fs *figureSet) stackFigure(path, g, sigPath string, errs bool) error {
 		panels = append(panels, mapPanel{title: name, z: z, units: units, kind: kind})
 	}
 	geom := newScanGeom(d.NY, d.NX, fs.scanOf(g))
-	return drawMapGrid(path, header{title, fs.scanLine(g, d.NY, d.NX)}, geom, panels, nil, 0)
+	hdr := header{title, fs.scanLine(g, d.NY, d.NX)}
+	return func(path string) error { return drawMapGrid(path, hdr, geom, panels, nil, 0) }, nil
 }
 
 // shifts plans the shift map with the histogram of the shifts, and the
 // status map beside them in its own figure when the group has one.
 func (fs *figureSet) shifts(g, statusGroup string) {
-	fs.add("shifts.png", func(path string) error {
+	fs.add("shifts.png", func() (render, error) {
 		signal, _, _ := fs.nxdata(g)
 		sh, err := fs.f.ReadMap(g + "/" + signal)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		status := make([]aligners.Status, len(sh.Data))
 		if ss, _, ok := fs.nxdata(statusGroup); ok {
@@ -362,7 +373,8 @@ func (fs *figureSet) shifts(g, statusGroup string) {
 			}
 		}
 		geom := newScanGeom(sh.NY, sh.NX, fs.scanOf(g))
-		return drawShifts(path, header{"Zero-loss shifts", fs.scanLine(g, sh.NY, sh.NX)}, geom, sh.Data, status)
+		hdr := header{"Zero-loss shifts", fs.scanLine(g, sh.NY, sh.NX)}
+		return func(path string) error { return drawShifts(path, hdr, geom, sh.Data, status) }, nil
 	})
 }
 
@@ -412,10 +424,10 @@ func plotSingleShift(path string, shifts []float64, status []aligners.Status) er
 func (fs *figureSet) truth(g string) {
 	maps := g + "/maps"
 	if n, ok := fs.nodes[maps]; ok && len(n.Shape) == 3 && n.Shape[1]*n.Shape[2] > 1 {
-		fs.add("truth_maps.png", func(path string) error {
+		fs.add("truth_maps.png", func() (render, error) {
 			a, _, err := fs.f.ReadStack(maps)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			els, _ := fs.f.ReadStrings(g + "/element_names")
 			edges, _ := fs.f.ReadStrings(g + "/edge_names")
@@ -431,7 +443,9 @@ func (fs *figureSet) truth(g string) {
 				}
 				panels = append(panels, mapPanel{title: name, z: z, units: "edge amplitude", kind: sequential})
 			}
-			return drawMapGrid(path, header{"Simulated truth: abundance maps", fs.scanLine(g, a.NY, a.NX)}, newScanGeom(a.NY, a.NX, multispectrum.PixelScan()), panels, nil, 0)
+			hdr := header{"Simulated truth: abundance maps", fs.scanLine(g, a.NY, a.NX)}
+			geom := newScanGeom(a.NY, a.NX, multispectrum.PixelScan())
+			return func(path string) error { return drawMapGrid(path, hdr, geom, panels, nil, 0) }, nil
 		})
 	}
 	for _, m := range []struct{ name, title, units string }{{"tlambda", "Simulated truth: thickness t/lambda", "t/lambda"}, {"shift", "Simulated truth: zero-loss shift", "eV"}} {
@@ -439,13 +453,15 @@ func (fs *figureSet) truth(g string) {
 		if n, ok := fs.nodes[p]; !ok || len(n.Shape) != 2 || n.Shape[0]*n.Shape[1] <= 1 {
 			continue
 		}
-		fs.add("truth_"+m.name+".png", func(path string) error {
+		fs.add("truth_"+m.name+".png", func() (render, error) {
 			a, err := fs.f.ReadMap(p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			mp := mapPanel{title: m.title[len("Simulated truth: "):], z: a.Data, units: m.units, kind: kindOf(m.name)}
-			return drawMapGrid(path, header{m.title, fs.scanLine(g, a.NY, a.NX)}, newScanGeom(a.NY, a.NX, multispectrum.PixelScan()), []mapPanel{mp}, nil, 0)
+			hdr := header{m.title, fs.scanLine(g, a.NY, a.NX)}
+			geom := newScanGeom(a.NY, a.NX, multispectrum.PixelScan())
+			return func(path string) error { return drawMapGrid(path, hdr, geom, []mapPanel{mp}, nil, 0) }, nil
 		})
 	}
 }
@@ -457,10 +473,10 @@ var cubeNames = map[string]string{h5io.CoreLossName: "Core loss", h5io.LowLossNa
 
 // cubeFigure draws a spectrum image: its summed-intensity map and mean
 // spectrum, or for a 1x1 scan its spectrum.
-func (fs *figureSet) cubeFigure(path, g, step string) error {
+func (fs *figureSet) cubeFigure(g, step string) (render, error) {
 	sum, mean, info, err := readCubeSummary(fs.f, g)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	name := filepath.Base(g)
 	what := cubeNames[name]
@@ -485,7 +501,7 @@ func (fs *figureSet) cubeFigure(path, g, step string) error {
 			}
 		}
 		sf := spectrumFigure{hdr: header{title, fs.file + "  " + g + "  (1 spectrum)"}, e: e, data: mean, ylabel: ylabel, logY: logY}
-		return sf.save(path)
+		return sf.save, nil
 	}
 	sp := newPanel(e, e[0], e[len(e)-1], logY)
 	if !(e[len(e)-1] > e[0]) {
@@ -499,7 +515,8 @@ func (fs *figureSet) cubeFigure(path, g, step string) error {
 	mp := mapPanel{title: "Summed intensity", z: sum, units: units, kind: sequential}
 	geom := newScanGeom(info.NY, info.NX, info.Scan)
 	hdr := header{fmt.Sprintf("%s: intensity summed over %.6g to %.6g eV, and the mean spectrum", what, e[0], e[len(e)-1]), fs.scanLine(g, info.NY, info.NX)}
-	return drawMapGrid(path, hdr, geom, []mapPanel{mp}, sp.finish(false), 620)
+	right := sp.finish(false)
+	return func(path string) error { return drawMapGrid(path, hdr, geom, []mapPanel{mp}, right, 620) }, nil
 }
 
 func mostlyPositive(v []float64) bool {
@@ -561,14 +578,14 @@ func readCubeSummary(f *h5io.File, g string) (sum, mean []float64, info h5io.Cub
 
 // spectrum draws a 1-D NXdata group: with a "model" among its auxiliary
 // signals (the mean spectrum of a fit) as the fit figure, else its curves.
-func (fs *figureSet) spectrum(path, g, signal, step string) error {
+func (fs *figureSet) spectrum(g, signal, step string) (render, error) {
 	axis := h5io.AxisEnergyLoss
 	if a := fs.attrList(g, h5io.AttrAxes); len(a) == 1 {
 		axis = a[0]
 	}
 	e, _, err := fs.f.ReadFloats(g + "/" + axis)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	read := func(name string) []float64 {
 		v, _, err := fs.f.ReadFloats(g + "/" + name)
@@ -579,7 +596,7 @@ func (fs *figureSet) spectrum(path, g, signal, step string) error {
 	}
 	data := read(signal)
 	if data == nil {
-		return fmt.Errorf("%s in %s: %s does not match the %s axis", g, fs.file, signal, axis)
+		return nil, fmt.Errorf("%s in %s: %s does not match the %s axis", g, fs.file, signal, axis)
 	}
 	units := fs.attr(g+"/"+signal, h5io.AttrUnits)
 	ylabel := "intensity"
@@ -630,7 +647,7 @@ func (fs *figureSet) spectrum(path, g, signal, step string) error {
 	if line := describeRanges(sf.window, sf.exclude, fs.params); line != "" {
 		sf.hdr = append(sf.hdr, line)
 	}
-	return sf.save(path)
+	return sf.save, nil
 }
 
 // stepScan returns the scan size of a step from its maps (0, 0 when it has
@@ -824,9 +841,73 @@ func drawFigures(f *h5io.File, step, dir string, overwrite bool) ([]string, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("could not create %q: %w", dir, err)
 	}
-	for i, fig := range fs.figs {
-		if err := fig.draw(paths[i]); err != nil {
-			return paths[:i], err
+	return renderFigures(fs.figs, paths, runtime.GOMAXPROCS(0))
+}
+
+// renderFigures prepares the figures in order on the calling goroutine
+// (all reading from the file happens there) and draws them on up to
+// workers goroutines, each prepared figure handed to the next free one.
+// It returns the paths of the figures drawn, in order, up to the first
+// that failed, and that failure. A panic while drawing is raised again
+// on the calling goroutine.
+func renderFigures(figs []figure, paths []string, workers int) ([]string, error) {
+	workers = min(max(workers, 1), len(figs))
+	errs := make([]error, len(figs))
+	drawn := make([]bool, len(figs))
+	var (
+		failed atomic.Bool
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		panics []any
+	)
+	jobs := make(chan func())
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							failed.Store(true)
+							mu.Lock()
+							panics = append(panics, r)
+							mu.Unlock()
+						}
+					}()
+					job()
+				}()
+			}
+		}()
+	}
+	for i, fig := range figs {
+		if failed.Load() {
+			break
+		}
+		draw, err := fig.prepare()
+		if err != nil {
+			errs[i] = err
+			break
+		}
+		jobs <- func() {
+			if errs[i] = draw(paths[i]); errs[i] != nil {
+				failed.Store(true)
+			} else {
+				drawn[i] = true
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if len(panics) > 0 {
+		panic(panics[0])
+	}
+	for i := range figs {
+		if errs[i] != nil {
+			return paths[:i], errs[i]
+		}
+		if !drawn[i] {
+			return paths[:i], nil
 		}
 	}
 	return paths, nil

@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -677,4 +681,244 @@ func TestFigureDegenerate(t *testing.T) {
 	if err := plotShifts(filepath.Join(dir, "sh.png"), &multispectrum.Array{NY: 2, NX: 1, Width: 1, Data: []float64{nan, 1}}, []aligners.Status{aligners.OK, aligners.NoPeak}); err != nil {
 		t.Error(err)
 	}
+}
+
+// BenchmarkDrawQuantFigures draws the figures of the quant step of a
+// 128x128 seed simulation (quant --plots; 512 channels of 2 eV so that the
+// set-up is quick: the figures do not depend on the channel count except
+// for the spectrum).
+func BenchmarkDrawQuantFigures(b *testing.B) {
+	dir := b.TempDir()
+	path := filepath.Join(dir, "seed.nxs")
+	if _, errs, code := eelsh5(b, "simulate", path, "--channels", "512", "--dispersion", "2", "-q"); code != 0 {
+		b.Fatal(errs)
+	}
+	if _, errs, code := eelsh5(b, "quant", path, "-q", "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--background-terms", "6"); code != 0 {
+		b.Fatal(errs)
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	out := filepath.Join(dir, "figs")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := drawStep(f, "quant", out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestEncodePNG checks that image/png decodes what encodePNG writes to
+// the same pixels: opaque images (written by encodePNG itself) of one
+// pixel, odd sizes, random content spanning several IDAT chunks and a
+// sub-image, and a translucent one (handed to image/png); and that a
+// failing writer gives an error.
+func TestEncodePNG(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	fill := func(m *image.RGBA, opaque bool) {
+		for i := range m.Pix {
+			m.Pix[i] = uint8(rnd.IntN(256))
+			if i%4 == 3 {
+				if opaque {
+					m.Pix[i] = 255
+				} else {
+					m.Pix[i] = 128 // premultiplied: colours below it
+					for c := i - 3; c < i; c++ {
+						m.Pix[c] /= 2
+					}
+				}
+			}
+		}
+	}
+	var images []*image.RGBA
+	for _, sz := range [][2]int{{1, 1}, {7, 3}, {3, 7}, {700, 50}} {
+		m := image.NewRGBA(image.Rect(0, 0, sz[0], sz[1]))
+		fill(m, true)
+		images = append(images, m)
+	}
+	big := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	fill(big, true)
+	images = append(images, big.SubImage(image.Rect(5, 7, 33, 21)).(*image.RGBA))
+	translucent := image.NewRGBA(image.Rect(0, 0, 9, 4))
+	fill(translucent, false)
+	images = append(images, translucent)
+	for _, m := range images {
+		var b bytes.Buffer
+		if err := encodePNG(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(&b)
+		if err != nil {
+			t.Errorf("%v: %v", m.Bounds(), err)
+			continue
+		}
+		r := m.Bounds()
+		if got.Bounds() != r.Sub(r.Min) {
+			t.Errorf("%v: decoded %v", r, got.Bounds())
+			continue
+		}
+		bad := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				// Compared as the straight-alpha colours a PNG holds.
+				want := color.NRGBAModel.Convert(m.At(x, y))
+				if color.NRGBAModel.Convert(got.At(x-r.Min.X, y-r.Min.Y)) != want {
+					bad++
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%v: %d pixels differ", r, bad)
+		}
+	}
+	if err := encodePNG(failingWriter{}, images[3]); err == nil {
+		t.Error("no error from a failing writer")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestNthSmallest compares the selection with sorting: random values with
+// and without ties, sorted, reversed and constant input, every rank of
+// small slices and the percentile ranks of large ones; the values before
+// the selected one are never larger, those after never smaller.
+func TestNthSmallest(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var inputs [][]float64
+	for _, n := range []int{1, 2, 3, 5, 17, 100, 1000, 16384} {
+		for kind := 0; kind < 5; kind++ {
+			v := make([]float64, n)
+			for i := range v {
+				switch kind {
+				case 0:
+					v[i] = rnd.NormFloat64()
+				case 1:
+					v[i] = float64(rnd.IntN(4)) // many ties
+				case 2:
+					v[i] = float64(i)
+				case 3:
+					v[i] = float64(n - i)
+				case 4:
+					v[i] = 7
+				}
+			}
+			inputs = append(inputs, v)
+		}
+	}
+	for _, v := range inputs {
+		want := append([]float64(nil), v...)
+		sort.Float64s(want)
+		n := len(v)
+		ranks := []int{0, n - 1, int(math.Floor(0.01 * float64(n-1))), int(math.Ceil(0.99 * float64(n-1))), n / 2}
+		if n <= 17 {
+			ranks = ranks[:0]
+			for k := range n {
+				ranks = append(ranks, k)
+			}
+		}
+		for _, k := range ranks {
+			w := append([]float64(nil), v...)
+			if got := nthSmallest(w, k); got != want[k] {
+				t.Errorf("n %d, k %d: %g, want %g", n, k, got, want[k])
+			}
+			for i := range w {
+				if (i < k && w[i] > w[k]) || (i > k && w[i] < w[k]) {
+					t.Errorf("n %d, k %d: v[%d] = %g on the wrong side of %g", n, k, i, w[i], w[k])
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestRenderFigures checks the concurrent drawing of a step's figures:
+// every figure prepared in order on the calling goroutine and never two
+// at once, at most the given number drawn at once, the paths returned in
+// order; a failed preparation or drawing stops it and returns the figures
+// before the failure; a panic while drawing reaches the caller.
+func TestRenderFigures(t *testing.T) {
+	const n, workers = 12, 3
+	var (
+		mu                     sync.Mutex
+		prepared               []int
+		preparing, active, top int
+	)
+	figs := func(failPrepare, failDraw, panicDraw int) ([]figure, []string) {
+		prepared = prepared[:0]
+		var out []figure
+		var paths []string
+		for i := range n {
+			paths = append(paths, fmt.Sprintf("f%d.png", i))
+			out = append(out, figure{name: paths[i], prepare: func() (render, error) {
+				mu.Lock()
+				preparing++
+				if preparing > 1 {
+					t.Error("two figures prepared at once")
+				}
+				prepared = append(prepared, i)
+				mu.Unlock()
+				defer func() { mu.Lock(); preparing--; mu.Unlock() }()
+				if i == failPrepare {
+					return nil, errors.New("unreadable")
+				}
+				return func(path string) error {
+					mu.Lock()
+					active++
+					top = max(top, active)
+					mu.Unlock()
+					time.Sleep(2 * time.Millisecond)
+					mu.Lock()
+					active--
+					mu.Unlock()
+					if path != paths[i] {
+						t.Errorf("figure %d drawn into %s", i, path)
+					}
+					switch i {
+					case failDraw:
+						return errors.New("disk full")
+					case panicDraw:
+						panic("drawing failed")
+					}
+					return nil
+				}, nil
+			}})
+		}
+		return out, paths
+	}
+	f, paths := figs(-1, -1, -1)
+	got, err := renderFigures(f, paths, workers)
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(paths) || len(prepared) != n {
+		t.Errorf("all figures: %v, %v, prepared %v", got, err, prepared)
+	}
+	for i, p := range prepared {
+		if p != i {
+			t.Errorf("prepared in the order %v", prepared)
+			break
+		}
+	}
+	if top != workers {
+		t.Errorf("%d figures drawn at once, want %d", top, workers)
+	}
+	f, paths = figs(5, -1, -1)
+	if got, err := renderFigures(f, paths, workers); err == nil || err.Error() != "unreadable" || len(got) != 5 || len(prepared) != 6 {
+		t.Errorf("failed preparation: %v, %v, prepared %v", got, err, prepared)
+	}
+	f, paths = figs(-1, 4, -1)
+	if got, err := renderFigures(f, paths, workers); err == nil || err.Error() != "disk full" || len(got) != 4 {
+		t.Errorf("failed drawing: %v, %v", got, err)
+	}
+	f, paths = figs(-1, -1, 2)
+	func() {
+		defer func() {
+			if r := recover(); r != "drawing failed" {
+				t.Errorf("panic: %v", r)
+			}
+		}()
+		renderFigures(f, paths, workers)
+		t.Error("no panic")
+	}()
 }
