@@ -14,14 +14,15 @@ import (
 )
 
 type quantCmd struct {
-	File    string   `arg:"" type:"path" help:"Processing file with /entry/coreloss (and /entry/lowloss)."`
-	Align   string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
-	Realign bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
-	Step    string   `default:"quant" help:"Name of the step to write."`
-	Region  []region `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
-	Plots   string   `type:"path" help:"Directory to write the figures into."`
-	NoModel bool     `name:"no-model-cube" help:"Do not write the fitted model cube."`
-	Resume  bool     `help:"Continue an interrupted run of this step (same options) from its last checkpoint."`
+	File           string   `arg:"" type:"path" help:"Processing file with /entry/coreloss (and /entry/lowloss)."`
+	Align          string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
+	Realign        bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
+	Step           string   `default:"quant" help:"Name of the step to write."`
+	Region         []region `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
+	Plots          string   `type:"path" help:"Directory to write the figures into (figures that exist there are refused before anything is written, unless --overwrite-plots)."`
+	OverwritePlots bool     `name:"overwrite-plots" help:"Replace figures that exist in the --plots directory."`
+	NoModel        bool     `name:"no-model-cube" help:"Do not write the fitted model cube."`
+	Resume         bool     `help:"Continue an interrupted run of this step (same options) from its last checkpoint."`
 	checkpointFlag
 	Overwrite bool `help:"Replace an existing step of the same name (only once the new one is complete)."`
 	modelFlags
@@ -120,12 +121,17 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		}
 		defer align.close()
 		align.hint = "fit the raw cubes without alignment with --align none"
-		// Check the fit on the raw cubes before the alignment writes.
+		// Check the fit on the raw cubes, and the figures, before the
+		// alignment writes.
 		j, err := prepareFit(f, c.File, "quant", "raw", &c.modelFlags, opts)
 		if err != nil {
 			return nil, err
 		}
+		err = c.checkPlots(j.plan, true)
 		j.close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	if align != nil {
 		prog.setStage("align")
@@ -140,6 +146,11 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		return nil, err
 	}
 	defer j.close()
+	if align == nil {
+		if err := c.checkPlots(j.plan, j.in.Base != h5io.EntryPath); err != nil {
+			return nil, err
+		}
+	}
 	var regions []string
 	for _, r := range c.Region {
 		regions = append(regions, r.String())
@@ -169,6 +180,51 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// plotNames returns the names of the figures the quant step of plan will
+// have (drawStep draws a figure per map stack and map, named after its
+// dataset, the mean spectrum as spectrum.png and the shifts of the
+// alignment it read as shifts.png; a 1x1 scan gets its spectrum only).
+func plotNames(plan *quant.Plan, aligned bool) []string {
+	if ny, nx := plan.Scan(); ny*nx <= 1 {
+		return []string{"spectrum.png"}
+	}
+	var names []string
+	for _, s := range plan.Streams() {
+		switch s {
+		case quant.StreamCRLB, quant.StreamCovariance, quant.StreamModel: // drawn as the errors, in the spectrum
+			continue
+		}
+		names = append(names, s.String()+".png")
+	}
+	names = append(names, "spectrum.png")
+	if aligned {
+		names = append(names, "shifts.png")
+	}
+	return names
+}
+
+// checkPlots refuses a --plots directory that holds figures the step
+// would overwrite, unless --overwrite-plots; it runs before anything is
+// written.
+func (c *quantCmd) checkPlots(plan *quant.Plan, aligned bool) error {
+	if c.Plots == "" || c.OverwritePlots {
+		return nil
+	}
+	var exist []string
+	for _, name := range plotNames(plan, aligned) {
+		if _, err := os.Stat(filepath.Join(c.Plots, name)); err == nil {
+			exist = append(exist, name)
+		}
+	}
+	switch len(exist) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("--plots %s: the figure %s exists there (use --overwrite-plots to replace it, or another directory)", c.Plots, exist[0])
+	}
+	return fmt.Errorf("--plots %s: %d figures exist there (%s) (use --overwrite-plots to replace them, or another directory)", c.Plots, len(exist), strings.Join(exist, ", "))
 }
 
 // elementStats returns the statistics of the elemental map of a
@@ -264,7 +320,7 @@ func (c *demoCmd) Run(g *Globals) error {
 	if err := sim.Run(g); err != nil {
 		return err
 	}
-	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
+	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, OverwritePlots: true, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
 		modelFlags: modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: c.BgTerms, Method: c.Method, gosFlags: c.gosFlags}}
 	prog := newProgress(g, "eelsh5 quant")
 	rep, err := quantFile(g, prog, q)

@@ -332,3 +332,67 @@ func TestQuantOneElementAreal(t *testing.T) {
 		t.Errorf("output\n%s\nwant the row\n%s", out, want)
 	}
 }
+
+// quant --plots refuses, before anything is written, a directory that
+// holds figures the step would overwrite; --overwrite-plots replaces
+// them. The figures it predicts are those drawStep writes.
+func TestQuantPlotsNotOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a.nxs"), filepath.Join(dir, "b.nxs")
+	for _, p := range []string{first, second} {
+		if _, errs, code := eelsh5(t, "simulate", p, "--size", "8", "-q"); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	figs := filepath.Join(dir, "figs")
+	model := []string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "-q", "--plots", figs}
+	if _, errs, code := eelsh5(t, append([]string{"quant", first}, model...)...); code != 0 {
+		t.Fatal(errs)
+	}
+	written, _ := filepath.Glob(filepath.Join(figs, "*.png"))
+	f, err := h5io.OpenWritable(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := prepareFit(f, first, "quant", "", &modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: 4, gosFlags: gosFlags{GOS: "hydrogenic"}}, quant.Options{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BackgroundTerms: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	predicted := plotNames(j.plan, true)
+	j.close()
+	f.Close()
+	for _, w := range written {
+		if !contains(predicted, filepath.Base(w)) {
+			t.Errorf("quant wrote %s, which plotNames does not predict (%v)", filepath.Base(w), predicted)
+		}
+	}
+	if len(written) < 8 {
+		t.Errorf("only %d figures written: %v", len(written), written)
+	}
+	// The second file is not aligned yet: the refusal comes before the
+	// alignment is written, and the file is unchanged.
+	before, _ := os.ReadFile(second)
+	_, errs, code := eelsh5(t, append([]string{"quant", second}, model...)...)
+	if code != 1 || !strings.Contains(errs, "--plots "+figs+": "+strconv.Itoa(len(written))+" figures exist there (") ||
+		!strings.Contains(errs, "(use --overwrite-plots to replace them, or another directory)") {
+		t.Errorf("existing figures: exit %d, stderr %q", code, errs)
+	}
+	if after, _ := os.ReadFile(second); string(after) != string(before) {
+		t.Error("the refused quant changed the file")
+	}
+	if _, errs, code := eelsh5(t, append([]string{"quant", second, "--overwrite-plots"}, model...)...); code != 0 {
+		t.Errorf("--overwrite-plots: exit %d, %s", code, errs)
+	}
+	// One figure in the way is named.
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "spectrum.png"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(other, "notes.png"), []byte("mine"), 0o644) // not a figure quant writes
+	_, errs, code = eelsh5(t, "quant", first, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "-q", "--plots", other, "--step", "q2")
+	if want := "eelsh5: error: --plots " + other + ": the figure spectrum.png exists there (use --overwrite-plots to replace it, or another directory)\n"; code != 1 || errs != want {
+		t.Errorf("one figure: exit %d, stderr %q, want %q", code, errs, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "spectrum.png")); string(b) != "mine" {
+		t.Error("spectrum.png was overwritten")
+	}
+}
