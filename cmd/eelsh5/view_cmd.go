@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -24,14 +26,20 @@ func (c *viewCmd) Run(g *Globals) error {
 	}
 	// The file is opened only while a request is served, so that fit and
 	// quant can write to it while the page is open.
-	v, err := newViewer(c.File, c.File, g.stderr)
+	name := c.File // absolute (kong's path type): shown relative to the working directory when inside it
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, c.File); err == nil && filepath.IsLocal(rel) {
+			name = rel
+		}
+	}
+	v, err := newViewer(c.File, name, g.stderr)
 	switch {
 	case errors.Is(err, errFileBusy):
-		fmt.Fprintf(g.stderr, "eelsh5 view: %s is being written by another process; the page shows it once that has finished\n", c.File)
+		fmt.Fprintf(g.stderr, "eelsh5 view: %s is being written by another process; the page shows it once that has finished\n", name)
 	case err != nil:
 		return err
 	case len(v.list.sets) == 0:
-		return fmt.Errorf("%s has no NXdata group to show", c.File)
+		return fmt.Errorf("%s has no NXdata group to show", name)
 	}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", c.Port))
 	if err != nil {
@@ -39,7 +47,7 @@ func (c *viewCmd) Run(g *Globals) error {
 	}
 	v.allowHosts(ln.Addr())
 	srv := &http.Server{Handler: v.handler(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(g.stderr, "eelsh5 view: %s (read-only) on http://%s/ ; press Ctrl-C to stop\n", c.File, ln.Addr())
+	fmt.Fprintf(g.stderr, "eelsh5 view: %s (read-only, opened only while answering a request) on http://%s/ ; press Ctrl-C to stop\n", name, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

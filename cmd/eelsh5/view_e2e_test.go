@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"image/png"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -134,8 +137,12 @@ func freePort(t *testing.T) int {
 // startView runs `eelsh5 view path --port 0` as a process and returns the
 // URL it prints; the process is interrupted (and must exit cleanly) at the
 // end of the test.
-func startView(t *testing.T, path string) string {
+func startView(t *testing.T, path string) string { return startViewIn(t, "", path) }
+
+// startViewIn is startView run in directory dir ("" for the current one).
+func startViewIn(t *testing.T, dir, path string) string {
 	cmd := asProcess("view", path, "--port", "0")
+	cmd.Dir = dir
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -165,12 +172,15 @@ func startView(t *testing.T, path string) string {
 	return url
 }
 
-// TestViewerInBrowser drives the page in headless Chromium: it loads, a
-// click on a pixel shows that pixel's spectrum (checked against the
-// file), '+' grows the box and the spectrum is the box mean computed here,
-// the model and components are drawn, a drag draws a box, the arrows move
-// it; a screenshot is saved.
-func TestViewerInBrowser(t *testing.T) {
+// viewerScreenshots writes the README's screenshots of the viewer,
+// doc/img/viewer-1280.png and viewer-1920.png, of the demo file at
+// --size 64 (go test -run TestViewerInBrowser -viewer-screenshots).
+var viewerScreenshots = flag.Bool("viewer-screenshots", false, "write doc/img/viewer-*.png from TestViewerInBrowser")
+
+// newBrowser starts chromedriver and a headless Chromium session of the
+// given window size, or skips the test when they are not installed.
+func newBrowser(t *testing.T, width, height int) *webDriver {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
@@ -182,27 +192,12 @@ func TestViewerInBrowser(t *testing.T) {
 		}
 		t.Skip("chromium or chromedriver not installed (apt-get install chromium chromium-driver)")
 	}
-	const n = 16
-	path := quantifiedFile(t, t.TempDir(), n)
-	// Reference values, read before the viewer opens the file.
-	f, err := h5io.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const px, py = 3, 11
-	pixel := boxMeanOf(t, f, "/entry/alignment/coreloss", multispectrum.Region{Y0: py, X0: px, NY: 1, NX: 1})
-	box5 := multispectrum.Region{Y0: py - 2, X0: px - 2, NY: 5, NX: 5}
-	mean5 := boxMeanOf(t, f, "/entry/alignment/coreloss", box5)
-	model5 := boxMeanOf(t, f, "/entry/quant/model", box5)
-	f.Close()
-
-	url := startView(t, path)
 	port := freePort(t)
 	drv := exec.Command(driver, fmt.Sprintf("--port=%d", port))
 	if err := drv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { drv.Process.Kill(); drv.Wait() }()
+	t.Cleanup(func() { drv.Process.Kill(); drv.Wait() })
 	d := &webDriver{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	for i := 0; ; i++ {
 		if r, err := http.Get(d.base + "/status"); err == nil {
@@ -218,20 +213,153 @@ func TestViewerInBrowser(t *testing.T) {
 	raw := d.call("POST", "/session", map[string]any{"capabilities": map[string]any{"alwaysMatch": map[string]any{
 		"browserName": "chrome",
 		"goog:chromeOptions": map[string]any{"binary": chromium, "args": []string{
-			"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1450,700"}},
+			"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+			"--disable-sync", "--no-first-run", "--disable-dev-shm-usage", fmt.Sprintf("--window-size=%d,%d", width, height)}},
 	}}})
 	if err := json.Unmarshal(raw, &sess); err != nil || sess.SessionID == "" {
 		t.Fatalf("session: %s", raw)
 	}
 	d.session = sess.SessionID
-	defer d.call("DELETE", "", nil)
+	t.Cleanup(func() { d.call("DELETE", "", nil) })
+	return d
+}
 
+// resize sets the browser window's size in CSS pixels and checks that the
+// page's viewport got that width.
+func (d *webDriver) resize(width, height int) {
+	d.t.Helper()
+	d.call("POST", "/window/rect", map[string]any{"width": width, "height": height})
+	var inner int
+	d.eval(&inner, `return window.innerWidth;`)
+	if inner != width {
+		d.t.Fatalf("window of width %d has a viewport %d px wide", width, inner)
+	}
+}
+
+// screenshot returns the page as a PNG.
+func (d *webDriver) screenshot() []byte {
+	d.t.Helper()
+	var b64 string
+	json.Unmarshal(d.call("GET", "/screenshot", nil), &b64)
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(b) < 10000 {
+		d.t.Fatalf("screenshot: %d bytes, %v", len(b), err)
+	}
+	return b
+}
+
+// saveScreenshot writes a screenshot to path, re-encoded at the best PNG
+// compression.
+func saveScreenshot(t *testing.T, b []byte, path string) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot saved to %s (%d KiB)", path, out.Len()>>10)
+}
+
+// pageLayout is what checkLayout reads from the page.
+type pageLayout struct {
+	ScrollWidth, ClientWidth int     // of the document
+	SpecRight, MapRight      float64 // right edges of the two canvases
+	SpecWidth                int
+	MapStep, MapPath         string // the map shown and its step
+	Fit, SpectrumFit         string // the fit selected and the one drawn
+	Model                    bool   // the model was drawn
+	ScaleBar                 *struct {
+		Length, Px float64
+		Label      string
+	}
+	MapWidth int // map canvas width
+}
+
+// checkLayout loads the page at the given window width and checks that it
+// needs no horizontal scrolling, shows all of the spectrum, and that the
+// first map and the first fit come from the same step, whose model is
+// drawn.
+func checkLayout(t *testing.T, d *webDriver, url string, width, height int, box [4]int) pageLayout {
+	t.Helper()
+	d.resize(width, height)
 	d.call("POST", "/url", map[string]any{"url": url})
-	d.waitReady([4]int{n / 2, n / 2, 1, 1}) // the page opens on the centre pixel
+	d.waitReady(box)
+	var l pageLayout
+	d.eval(&l, `const s = window.eelsh5, de = document.documentElement;
+		const sp = document.getElementById("spec"), mp = document.getElementById("map");
+		return {ScrollWidth: de.scrollWidth, ClientWidth: de.clientWidth,
+			SpecRight: sp.getBoundingClientRect().right, MapRight: mp.getBoundingClientRect().right, SpecWidth: sp.width,
+			MapStep: s.map.step || "", MapPath: s.map.path, Fit: s.fit, SpectrumFit: s.lastSpectrum.fit || "",
+			Model: s.drawn.model, ScaleBar: s.scalebar, MapWidth: mp.width};`)
+	if l.ScrollWidth > l.ClientWidth || l.SpecRight > float64(l.ClientWidth) {
+		t.Errorf("%d px window: page %d px wide in a %d px viewport, spectrum ends at %g px (horizontal scrolling)", width, l.ScrollWidth, l.ClientWidth, l.SpecRight)
+	}
+	if l.Fit == "" || l.MapStep != l.Fit || l.SpectrumFit != l.Fit || !l.Model {
+		t.Errorf("%d px window: map %s of step %q, fit %q, spectrum drawn with fit %q (model drawn %v): want one step", width, l.MapPath, l.MapStep, l.Fit, l.SpectrumFit, l.Model)
+	}
+	if l.ScaleBar == nil || l.ScaleBar.Px < 8 || l.ScaleBar.Px > float64(l.MapWidth)/4+1 {
+		t.Errorf("%d px window: scale bar %+v on a %d px map", width, l.ScaleBar, l.MapWidth)
+	}
+	return l
+}
+
+// TestViewerInBrowser drives the page in headless Chromium. At 1280 and
+// 1920 px wide windows the page needs no horizontal scrolling and the first
+// map and the first fit come from the same step (the file has a fit step
+// zfit written after quant: /entry's default leads to it, the
+// alphabetically first fit is quant). Then: a click on a pixel shows that
+// pixel's spectrum (checked against the file), '+' grows the box and the
+// spectrum is the box mean computed here, the model and components are
+// drawn, a drag draws a box, the arrows move it; the spectrum zooms. A
+// quant run by another process meanwhile appears in the fit picker. The
+// scale bar of a calibrated scan (an imported Gatan spectrum image) has
+// the length computed here. Screenshots are saved.
+func TestViewerInBrowser(t *testing.T) {
+	d := newBrowser(t, 1280, 800)
+	const n = 16
+	path := quantifiedFile(t, t.TempDir(), n)
+	if _, errs, code := eelsh5(t, "fit", path, "--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--step", "zfit", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	// Reference values, read before the viewer serves the file.
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const px, py = 3, 11
+	pixel := boxMeanOf(t, f, "/entry/alignment/coreloss", multispectrum.Region{Y0: py, X0: px, NY: 1, NX: 1})
+	box5 := multispectrum.Region{Y0: py - 2, X0: px - 2, NY: 5, NX: 5}
+	mean5 := boxMeanOf(t, f, "/entry/alignment/coreloss", box5)
+	model5 := boxMeanOf(t, f, "/entry/zfit/model", box5)
+	f.Close()
+
+	url := startView(t, path)
+	centre := [4]int{n / 2, n / 2, 1, 1} // the page opens on the centre pixel
+	wide := map[int]pageLayout{}
+	// 1400 px: the width at which the spectrum used to be cut off.
+	for _, w := range []int{1920, 1400, 1280} {
+		l := checkLayout(t, d, url, w, 800, centre)
+		if l.MapStep != "/entry/zfit" {
+			t.Errorf("%d px: first map and fit from %s, want /entry/zfit (the step /entry's default leads to)", w, l.MapStep)
+		}
+		wide[w] = l
+		saveScreenshot(t, d.screenshot(), filepath.Join(os.TempDir(), fmt.Sprintf("eelsh5-view-e2e-%d.png", w)))
+	}
+	if wide[1920].SpecWidth <= wide[1280].SpecWidth {
+		t.Errorf("the spectrum is %d px wide at 1920 px and %d px at 1280: the layout does not use the width", wide[1920].SpecWidth, wide[1280].SpecWidth)
+	}
+	t.Logf("layout: 1280 px: map ends at %g, spectrum at %g; 1920 px: map ends at %g, spectrum at %g",
+		wide[1280].MapRight, wide[1280].SpecRight, wide[1920].MapRight, wide[1920].SpecRight)
 
 	// Click the centre of pixel (px, py) of the map.
 	var el map[string]string
-	raw = d.call("POST", "/element", map[string]any{"using": "css selector", "value": "#map"})
+	raw := d.call("POST", "/element", map[string]any{"using": "css selector", "value": "#map"})
 	json.Unmarshal(raw, &el)
 	var rect struct{ W, H float64 }
 	d.eval(&rect, `const r = document.getElementById("map").getBoundingClientRect(); return {W: r.width, H: r.height};`)
@@ -282,22 +410,7 @@ func TestViewerInBrowser(t *testing.T) {
 	if !drawn.Data || !drawn.Model || drawn.Components != 5 || drawn.Red < 300 {
 		t.Errorf("drawn: %+v (want data, model, 5 components and the model's red line)", drawn)
 	}
-
-	// Screenshot of the page with the box, the spectrum and its model.
-	screenshot := func(name string) {
-		shot := filepath.Join(os.TempDir(), name)
-		var b64 string
-		json.Unmarshal(d.call("GET", "/screenshot", nil), &b64)
-		png, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(png) < 10000 {
-			t.Errorf("screenshot: %d bytes, %v", len(png), err)
-		} else if err := os.WriteFile(shot, png, 0o644); err != nil {
-			t.Error(err)
-		} else {
-			t.Logf("screenshot saved to %s", shot)
-		}
-	}
-	screenshot("eelsh5-view-e2e.png")
+	saveScreenshot(t, d.screenshot(), filepath.Join(os.TempDir(), "eelsh5-view-e2e.png"))
 
 	// '-' back to 3x3, arrows move the box, a drag draws one.
 	d.actions(keys("-", "\uE014", "\uE015")) // minus, right, down
@@ -316,8 +429,8 @@ func TestViewerInBrowser(t *testing.T) {
 		Model bool
 	}
 	d.eval(&zoom, `return {Range: window.eelsh5.erange, Model: window.eelsh5.drawn.model};`)
-	screenshot("eelsh5-view-e2e-zoom.png")
-	if len(zoom.Range) != 2 || !(zoom.Range[0] > 205 && zoom.Range[1] > zoom.Range[0]+50 && zoom.Range[1] < 1218.5) || !zoom.Model {
+	saveScreenshot(t, d.screenshot(), filepath.Join(os.TempDir(), "eelsh5-view-e2e-zoom.png"))
+	if len(zoom.Range) != 2 || !(zoom.Range[0] > 205 && zoom.Range[1] > zoom.Range[0]+30 && zoom.Range[1] < 1218.5) || !zoom.Model {
 		t.Errorf("zoom by drag: %+v", zoom)
 	}
 	// The model's line still crosses the zoomed plot.
@@ -337,6 +450,83 @@ func TestViewerInBrowser(t *testing.T) {
 	d.eval(&ok, `const s = document.getElementById("mapset"); s.value = "/entry/coreloss|sum"; s.dispatchEvent(new Event("change")); return document.getElementById("log").checked;`)
 	if !ok {
 		t.Error("l did not switch to the log scale")
+	}
+
+	// quant, as another process, while the page is open: the page lists
+	// the new step by itself and keeps what was selected.
+	if out, err := asProcess("quant", path, "--elements", "C,N,O", "--edges", "K,K,K", "--step", "quant2", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("quant while the page is open: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var live struct {
+			Fits   []string
+			Fit    string
+			Map    string
+			Status string
+		}
+		d.eval(&live, `return {Fits: Array.from(document.getElementById("fit").options).map((o) => o.value),
+			Fit: window.eelsh5.fit, Map: document.getElementById("mapset").value, Status: document.getElementById("status").textContent};`)
+		if strings.Contains(strings.Join(live.Fits, ","), "/entry/quant2") {
+			if live.Fit != "/entry/zfit" || live.Map != "/entry/coreloss|sum" {
+				t.Errorf("after listing the new step: fit %q, map %q (want the selections kept)", live.Fit, live.Map)
+			}
+			t.Logf("the page listed /entry/quant2: status %q", live.Status)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page did not list /entry/quant2 after quant wrote it: fits %v, status %q", live.Fits, live.Status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The scale bar of a calibrated scan: the Gatan spectrum image's 2x2
+	// pixels of 0.001992 um get a bar of 0.0005 um, the largest 1, 2 or 5
+	// times a power of ten within a quarter of the 0.003984 um wide scan.
+	si := filepath.Join(t.TempDir(), "si.nxs")
+	if _, errs, code := eelsh5(t, "import", fixtures+"dm4_eels_spectrum_image.dm4", "-o", si, "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	f, err = h5io.Open(si)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := f.OpenCube(h5io.CoreLossPath)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.call("POST", "/url", map[string]any{"url": startView(t, si)})
+	d.waitReady([4]int{1, 1, 1, 1})
+	var bar pageLayout
+	d.eval(&bar, `return {ScaleBar: window.eelsh5.scalebar, MapWidth: document.getElementById("map").width};`)
+	if want := 0.0005 / info.Scan.Step * float64(bar.MapWidth) / 2; bar.ScaleBar == nil || bar.ScaleBar.Label != "0.5 nm" ||
+		math.Abs(bar.ScaleBar.Px-want) > 1e-6*want {
+		t.Errorf("scale bar of 2x2 pixels of %g %s on a %d px map: %+v, want 0.5 nm over %g px", info.Scan.Step, info.Scan.Units, bar.MapWidth, bar.ScaleBar, want)
+	}
+
+	if *viewerScreenshots {
+		writeViewerScreenshots(t, d)
+	}
+}
+
+// writeViewerScreenshots saves the README's screenshots: the demo file at
+// --size 64, a 7x7 box at the centre, at 1280 and 1920 px wide windows.
+func writeViewerScreenshots(t *testing.T, d *webDriver) {
+	dir := t.TempDir()
+	if _, errs, code := eelsh5(t, "demo", "--size", "64", "-o", filepath.Join(dir, "out"), "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	url := startViewIn(t, dir, filepath.Join("out", "demo.nxs")) // shown as in the README
+	keys := map[string]any{"type": "key", "id": "keyboard", "actions": []map[string]any{
+		{"type": "keyDown", "value": "+"}, {"type": "keyUp", "value": "+"},
+		{"type": "keyDown", "value": "+"}, {"type": "keyUp", "value": "+"},
+		{"type": "keyDown", "value": "+"}, {"type": "keyUp", "value": "+"}}}
+	for _, c := range []struct{ w, h int }{{1280, 820}, {1920, 1000}} {
+		checkLayout(t, d, url, c.w, c.h, [4]int{32, 32, 1, 1})
+		d.actions(keys)
+		d.waitReady([4]int{29, 29, 7, 7})
+		saveScreenshot(t, d.screenshot(), filepath.Join("..", "..", "doc", "img", fmt.Sprintf("viewer-%d.png", c.w)))
 	}
 }
 
