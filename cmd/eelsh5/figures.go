@@ -276,11 +276,7 @@ func capitalise(s string) string {
 }
 
 func (fs *figureSet) scanLine(group string, ny, nx int) string {
-	g := newScanGeom(ny, nx, fs.scanOf(group))
-	if g.pixels() {
-		return fmt.Sprintf("%s  %s  (%d x %d pixels)", fs.file, group, ny, nx)
-	}
-	return fmt.Sprintf("%s  %s  (%d x %d pixels of %s %s)", fs.file, group, ny, nx, strconv.FormatFloat(g.step, 'g', 4, 64), g.unit)
+	return fmt.Sprintf("%s  %s  (%s)", fs.file, group, newScanGeom(ny, nx, fs.scanOf(group)).describe())
 }
 
 // kindOf chooses the colour map of a quantity by its name: sequential for
@@ -385,14 +381,21 @@ func drawShifts(path string, hdr header, geom scanGeom, shifts []float64, status
 	return drawMapGrid(path, hdr, geom, []mapPanel{mp}, shiftHistogram(shifts, status), 0)
 }
 
-// plotShifts draws the shift map of an alignment (align --plot) on pixel
-// axes.
+// plotShifts draws the shift map of an alignment on pixel axes
+// (plotShiftsOn with multispectrum.PixelScan).
 func plotShifts(path string, shifts *multispectrum.Array, status []aligners.Status) error {
-	geom := newScanGeom(shifts.NY, shifts.NX, multispectrum.PixelScan())
+	return plotShiftsOn(path, shifts, status, multispectrum.PixelScan())
+}
+
+// plotShiftsOn draws the shift map of an alignment (align --plot) on the
+// scan's calibrated axes, as plot draws the alignment step, with the
+// histogram of the shifts; a single spectrum's shift as a line.
+func plotShiftsOn(path string, shifts *multispectrum.Array, status []aligners.Status, scan multispectrum.ScanCalibration) error {
 	if shifts.NY*shifts.NX <= 1 {
 		return plotSingleShift(path, shifts.Data, status)
 	}
-	return drawShifts(path, header{"Zero-loss shifts", fmt.Sprintf("%d x %d pixels", shifts.NY, shifts.NX)}, geom, shifts.Data, status)
+	geom := newScanGeom(shifts.NY, shifts.NX, scan)
+	return drawShifts(path, header{"Zero-loss shifts", geom.describe()}, geom, shifts.Data, status)
 }
 
 // plotSingleShift draws the shift of a single spectrum as a line on a

@@ -208,6 +208,30 @@ func TestPlotGolden(t *testing.T) {
 	comparePNG(t, filepath.Join(out1, "lowloss.png"), "single_spectrum_lowloss.png")
 }
 
+// TestPlotShiftsGolden draws the shift map of align --plot on a scan
+// calibrated in nm (axes in nm, as plot draws the alignment step) with
+// whole-channel shifts and pixels without a usable peak, and compares it
+// with its golden image.
+func TestPlotShiftsGolden(t *testing.T) {
+	const ny, nx = 10, 12
+	shifts := multispectrum.NewArray(ny, nx, 1)
+	status := make([]aligners.Status, ny*nx)
+	for p := range shifts.Data {
+		iy, ix := p/nx, p%nx
+		shifts.Data[p] = 0.5 * math.Round(3*math.Sin(0.5*float64(iy)+0.3*float64(ix)))
+		if p%17 == 4 {
+			status[p] = aligners.NoPeak
+			shifts.Data[p] = 0 // the median, as align stores it
+		}
+	}
+	path := filepath.Join(t.TempDir(), "shifts.png")
+	scan := multispectrum.ScanCalibration{Y0: 0, X0: 10, Step: 2.5, Units: "nm"}
+	if err := plotShiftsOn(path, shifts, status, scan); err != nil {
+		t.Fatal(err)
+	}
+	comparePNG(t, path, "align_shifts_calibrated.png")
+}
+
 // checkFigures checks that plot wrote PNG files that decode.
 func checkFigures(t *testing.T, what, stdout string, want ...string) {
 	t.Helper()
@@ -504,6 +528,15 @@ func TestFigureColourScale(t *testing.T) {
 	s = newColourScale([]float64{1, 3, 2, 0.5}, autoScale)
 	if s.diverging || s.lo != 0.5 || s.hi != 3 {
 		t.Errorf("positive: %+v", s)
+	}
+	// Non-negative with noise below 0 (under a tenth of the positive
+	// range): sequential, limits kept; beyond a tenth: signed.
+	s = newColourScale([]float64{-0.05, 0.2, 1, 0.5}, autoScale)
+	if s.diverging || s.lo != -0.05 || s.hi != 1 {
+		t.Errorf("noisy non-negative: %+v", s)
+	}
+	if s = newColourScale([]float64{-0.2, 0.2, 1, 0.5}, autoScale); !s.diverging || s.lo != -1 || s.hi != 1 {
+		t.Errorf("signed: %+v", s)
 	}
 	// A uniform map, NaN pixels.
 	s = newColourScale([]float64{2, 2, math.NaN(), 2}, sequential)

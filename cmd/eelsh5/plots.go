@@ -480,13 +480,16 @@ type scaleKind int
 const (
 	sequential scaleKind = iota // viridis: non-negative quantities
 	diverging                   // cool-warm centred on 0: signed quantities
-	autoScale                   // diverging when the robust limits straddle 0
+	autoScale                   // diverging when the robust limits straddle 0 (beyond noise)
 )
 
 // colourScale maps values to colours between robust limits: the 1st and
 // 99th percentiles of the finite values (nearest rank, so that maps of
 // fewer than 100 pixels are not clipped), symmetric about 0 when
-// diverging.
+// diverging. autoScale diverges when the limits straddle 0 by more than
+// noise: a map whose negative values reach less than a tenth of its
+// positive ones (an edge amplitude that is 0 with noise outside a
+// region) is non-negative, as its elemental map is.
 type colourScale struct {
 	lo, hi                float64
 	diverging             bool
@@ -515,7 +518,7 @@ func newColourScale(z []float64, kind scaleKind) colourScale {
 	lo := nthSmallest(fin, klo)
 	hi := nthSmallest(fin[klo:], khi-klo) // fin[klo:] holds the values >= lo
 	s.uniform, s.value = least == most, least
-	s.diverging = kind == diverging || (kind == autoScale && lo < 0 && hi > 0)
+	s.diverging = kind == diverging || (kind == autoScale && lo < 0 && hi > 0 && -lo > 0.1*hi)
 	switch {
 	case s.diverging:
 		l := math.Max(math.Abs(lo), math.Abs(hi))
@@ -761,6 +764,15 @@ func newScanGeom(ny, nx int, sc multispectrum.ScanCalibration) scanGeom {
 }
 
 func (g scanGeom) pixels() bool { return g.unit == "pixel" }
+
+// describe is the scan's size and pixel size: "128 x 128 pixels" or
+// "128 x 128 pixels of 2.5 nm".
+func (g scanGeom) describe() string {
+	if g.pixels() {
+		return fmt.Sprintf("%d x %d pixels", g.ny, g.nx)
+	}
+	return fmt.Sprintf("%d x %d pixels of %s %s", g.ny, g.nx, strconv.FormatFloat(g.step, 'g', 4, 64), g.unit)
+}
 
 func (g scanGeom) label(axis string) string {
 	if g.unit == "" {
