@@ -1,6 +1,10 @@
 package fitters
 
-import "math"
+import (
+	"math"
+
+	"github.com/eelsh5/eelsh5/internal/simd"
+)
 
 // Fisher computes the Poisson Fisher information of a model's parameters
 // and its inverse, the covariance whose diagonal is the Cramér-Rao lower
@@ -40,7 +44,7 @@ func (f *Fisher) Covariance(cov, d, mu []float64) Status {
 		}
 		f.inv[i] = 1 / m
 	}
-	gram(f.info, p, d, f.inv, n, p)
+	simd.Gram(f.info, p, nil, d, n, p, nil, f.inv)
 	for k := 0; k < p; k++ {
 		for l := k + 1; l < p; l++ {
 			f.info[l*p+k] = f.info[k*p+l]

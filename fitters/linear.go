@@ -3,6 +3,8 @@ package fitters
 import (
 	"fmt"
 	"math"
+
+	"github.com/eelsh5/eelsh5/internal/simd"
 )
 
 // Method selects a linear solver. The zero Method ("") is WLS.
@@ -83,7 +85,8 @@ type Linear struct {
 	z     []float64 // Q^T (W^1/2 y), first P entries
 	tmp   []float64
 	nn    *nnlsWork
-	g     []float64 // (P+1) x (P+1) weighted Gram matrix of [A y]
+	g     []float64 // P x P weighted Gram matrix A^T W A (upper triangle)
+	aty   []float64 // A^T W y
 	res   []float64 // weighted residual
 	d     []float64 // refinement step
 }
@@ -110,7 +113,7 @@ func NewLinear(n, p int, m Method) *Linear {
 		panic(err.Error() + "; check it with ParseMethod before NewLinear")
 	}
 	l := &Linear{N: n, P: p, Method: m, b: make([]float64, (p+1)*n), sw: make([]float64, n), scale: make([]float64, p),
-		g: make([]float64, (p+1)*(p+1)), res: make([]float64, n), d: make([]float64, p),
+		g: make([]float64, p*p), aty: make([]float64, p), res: make([]float64, n), d: make([]float64, p),
 		r: make([]float64, p*p), rr: make([]float64, p*p), v: make([]float64, p*p), sv: make([]float64, p), z: make([]float64, p), tmp: make([]float64, p)}
 	if m == NNLS {
 		l.nn = newNNLS(p)
@@ -267,20 +270,15 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 // when the scaled design is worse conditioned than csneLimit.
 func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 	n, p := l.N, l.P
-	q := p + 1
 	g := l.g
-	clear(g)
-	// Weighted Gram of [A y]: the design block, then A^T W y.
+	// Weighted Gram of [A y] in one sweep: A^T W A, A^T W y, y^T W y.
 	w := l.res
 	for i, s := range l.sw {
 		w[i] = s * s
 	}
-	gram(g, q, a, w, n, p)
+	yy := simd.Gram(g, p, l.aty, a, n, p, y, w)
 	for k := 0; k < p; k++ {
-		g[k*q+p] = weightedDot3(a[k*n:(k+1)*n], y, w)
-	}
-	for k := 0; k < p; k++ {
-		d := g[k*q+k]
+		d := g[k*p+k]
 		if !(d > 0) || math.IsInf(d, 0) {
 			if math.IsNaN(d) || math.IsInf(d, 0) {
 				clearNaN(coef)
@@ -293,10 +291,10 @@ func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 	// Scaled Gram (symmetric, p x p) into l.r, right-hand side into l.z.
 	for k := 0; k < p; k++ {
 		for j := k; j < p; j++ {
-			v := g[k*q+j] * l.scale[k] * l.scale[j]
+			v := g[k*p+j] * l.scale[k] * l.scale[j]
 			l.r[k*p+j], l.r[j*p+k] = v, v
 		}
-		l.z[k] = g[k*q+p] * l.scale[k]
+		l.z[k] = l.aty[k] * l.scale[k]
 	}
 	copy(l.rr, l.r)
 	// Eigen-decomposition of the symmetric positive semi-definite scaled
@@ -344,11 +342,12 @@ func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 				axpy(-coef[k], a[k*n:(k+1)*n], res)
 			}
 			if pass == 1 {
-				rss = weightedDot3(res, res, w)
+				rss = simd.Dot(res, res, w)
 				break
 			}
+			simd.MulTrans(l.tmp, a, n, p, res, w)
 			for k := 0; k < p; k++ {
-				l.tmp[k] = weightedDot3(a[k*n:(k+1)*n], res, w) * l.scale[k]
+				l.tmp[k] *= l.scale[k]
 			}
 			copy(l.d, l.tmp[:p])
 			solve(l.d, l.d)
@@ -359,12 +358,11 @@ func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 	} else {
 		// rss = y'Wy - 2 c'A'Wy + c'A'WAc (A'WAc = A'Wy at the solution
 		// up to rounding; use the full form for a residual that is not).
-		yy := weightedDot3(y, y, w)
 		cb, cgc := 0.0, 0.0
 		for k := 0; k < p; k++ {
-			cb += coef[k] * g[k*q+p]
+			cb += coef[k] * l.aty[k]
 			for j := 0; j < p; j++ {
-				gkj := g[min(k, j)*q+max(k, j)]
+				gkj := g[min(k, j)*p+max(k, j)]
 				cgc += coef[k] * gkj * coef[j]
 			}
 		}
@@ -385,22 +383,6 @@ func (l *Linear) residualR(c []float64) float64 {
 		ss += s * s
 	}
 	return ss
-}
-
-func weightedDot3(a, b, w []float64) float64 {
-	b, w = b[:len(a)], w[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i] * w[i]
-		s1 += a[i+1] * b[i+1] * w[i+1]
-		s2 += a[i+2] * b[i+2] * w[i+2]
-		s3 += a[i+3] * b[i+3] * w[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i] * w[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 func clearNaN(v []float64) {

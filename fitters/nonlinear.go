@@ -3,6 +3,8 @@ package fitters
 import (
 	"fmt"
 	"math"
+
+	"github.com/eelsh5/eelsh5/internal/simd"
 )
 
 // Model is what the non-linear fitters consume: a model of N values (the
@@ -182,12 +184,11 @@ func (nl *NonLinear) Fit(params []float64, model Model, y []float64) Result {
 			nl.r[i] = y[i] - nl.m[i]
 			nl.mt[i] = wi
 		}
-		gram(nl.h, p, nl.jac, nl.mt, n, p)
+		simd.Gram(nl.h, p, nl.g, nl.jac, n, p, nl.r, nl.mt)
 		for k := 0; k < p; k++ {
 			for j := k + 1; j < p; j++ {
 				nl.h[j*p+k] = nl.h[k*p+j]
 			}
-			nl.g[k] = weightedDot3(nl.jac[k*n:(k+1)*n], nl.r, nl.mt)
 		}
 		improved := false
 		for try := 0; try < 30; try++ {

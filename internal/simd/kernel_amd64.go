@@ -1,0 +1,72 @@
+//go:build !noasm && !gccgo
+
+package simd
+
+import "golang.org/x/sys/cpu"
+
+// hasAsm: the assembly kernels need AVX2 and FMA3 (cpu also checks that
+// the operating system saves the YMM registers).
+var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// asm2x4 sets s[4r+c] to the sum of w_i x_r(i) c_c(i) over the first
+// rows, a multiple of four, by kernel2x4, and returns their number; all
+// slices have len(w) entries. The four lanes of each sum are added as
+// (l0 + l1) + (l2 + l3).
+func asm2x4(s *[8]float64, w, x0, x1, c0, c1, c2, c3 []float64) (rows int) {
+	rows = len(w) &^ 3
+	if rows == 0 {
+		return 0
+	}
+	var acc [32]float64
+	kernel2x4(rows, &w[0], &x0[0], &x1[0], &c0[0], &c1[0], &c2[0], &c3[0], &acc)
+	for e := range s {
+		s[e] = (acc[4*e] + acc[4*e+1]) + (acc[4*e+2] + acc[4*e+3])
+	}
+	return rows
+}
+
+// asm1x4 is asm2x4 for one row x (kernel1x4).
+func asm1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) (rows int) {
+	rows = len(w) &^ 3
+	if rows == 0 {
+		return 0
+	}
+	var acc [16]float64
+	kernel1x4(rows, &w[0], &x[0], &c0[0], &c1[0], &c2[0], &c3[0], &acc)
+	for e := range s {
+		s[e] = (acc[4*e] + acc[4*e+1]) + (acc[4*e+2] + acc[4*e+3])
+	}
+	return rows
+}
+
+// asmDot sets acc to four partial sums of x_i w_i y_i over the first
+// rows, a multiple of four (kernelDot), and returns their number.
+func asmDot(acc *[4]float64, x, y, w []float64) (rows int) {
+	rows = len(x) &^ 3
+	if rows == 0 {
+		return 0
+	}
+	kernelDot(rows, &w[0], &x[0], &y[0], acc)
+	return rows
+}
+
+// kernel2x4 stores into acc[4e:4e+4] (e = 4r + c) the four lane sums of
+// w_i x_r(i) c_c(i) over the first n rows (n a positive multiple of 4):
+// lane l sums the rows i = l mod 4, each product w_i x_r(i) rounded, then
+// multiplied by c_c(i) and added in one fused operation.
+//
+//go:noescape
+func kernel2x4(n int, w, x0, x1, c0, c1, c2, c3 *float64, acc *[32]float64)
+
+// kernel1x4 stores into acc[4c:4c+4] the lane sums of w_i x(i) c_c(i)
+// over the first n rows (a positive multiple of 4), as kernel2x4.
+//
+//go:noescape
+func kernel1x4(n int, w, x, c0, c1, c2, c3 *float64, acc *[16]float64)
+
+// kernelDot stores into acc four partial sums of x_i w_i y_i over the
+// first n rows (a positive multiple of 4): four accumulators of four
+// lanes over blocks of 16 rows, added lane by lane at the end.
+//
+//go:noescape
+func kernelDot(n int, w, x, y *float64, acc *[4]float64)

@@ -1,0 +1,148 @@
+//go:build !noasm && !gccgo
+
+#include "textflag.h"
+
+// func kernel2x4(n int, w, x0, x1, c0, c1, c2, c3 *float64, acc *[32]float64)
+//
+// Y0-Y3: lane sums of w x0 c0..c3; Y4-Y7: of w x1 c0..c3. Per four rows:
+// w, x0, x1 and each c loaded once, two multiplications, eight FMAs.
+TEXT ·kernel2x4(SB), NOSPLIT, $0-72
+	MOVQ n+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ x0+16(FP), R8
+	MOVQ x1+24(FP), R9
+	MOVQ c0+32(FP), R10
+	MOVQ c1+40(FP), R11
+	MOVQ c2+48(FP), R12
+	MOVQ c3+56(FP), R13
+	MOVQ acc+64(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+loop2x4:
+	VMOVUPD (SI)(AX*1), Y8
+	VMULPD  (R8)(AX*1), Y8, Y9
+	VMULPD  (R9)(AX*1), Y8, Y10
+	VMOVUPD (R10)(AX*1), Y11
+	VFMADD231PD Y11, Y9, Y0
+	VFMADD231PD Y11, Y10, Y4
+	VMOVUPD (R11)(AX*1), Y12
+	VFMADD231PD Y12, Y9, Y1
+	VFMADD231PD Y12, Y10, Y5
+	VMOVUPD (R12)(AX*1), Y11
+	VFMADD231PD Y11, Y9, Y2
+	VFMADD231PD Y11, Y10, Y6
+	VMOVUPD (R13)(AX*1), Y12
+	VFMADD231PD Y12, Y9, Y3
+	VFMADD231PD Y12, Y10, Y7
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loop2x4
+
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	VZEROUPPER
+	RET
+
+// func kernel1x4(n int, w, x, c0, c1, c2, c3 *float64, acc *[16]float64)
+TEXT ·kernel1x4(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ x+16(FP), R8
+	MOVQ c0+24(FP), R10
+	MOVQ c1+32(FP), R11
+	MOVQ c2+40(FP), R12
+	MOVQ c3+48(FP), R13
+	MOVQ acc+56(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+
+loop1x4:
+	VMOVUPD (SI)(AX*1), Y8
+	VMULPD  (R8)(AX*1), Y8, Y9
+	VFMADD231PD (R10)(AX*1), Y9, Y0
+	VFMADD231PD (R11)(AX*1), Y9, Y1
+	VFMADD231PD (R12)(AX*1), Y9, Y2
+	VFMADD231PD (R13)(AX*1), Y9, Y3
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loop1x4
+
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func kernelDot(n int, w, x, y *float64, acc *[4]float64)
+//
+// Blocks of 16 rows into Y0-Y3 (four independent chains), the remaining
+// blocks of four rows into Y0; then acc = (Y0 + Y1) + (Y2 + Y3).
+TEXT ·kernelDot(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ w+8(FP), SI
+	MOVQ x+16(FP), R8
+	MOVQ y+24(FP), R9
+	MOVQ acc+32(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ CX, DX
+	SUBQ $96, DX // last start of a 16-row block: n*8 - 128, plus 32
+
+loop16:
+	CMPQ AX, DX
+	JGE  tail4
+	VMOVUPD (R8)(AX*1), Y4
+	VMULPD  (SI)(AX*1), Y4, Y4
+	VFMADD231PD (R9)(AX*1), Y4, Y0
+	VMOVUPD 32(R8)(AX*1), Y5
+	VMULPD  32(SI)(AX*1), Y5, Y5
+	VFMADD231PD 32(R9)(AX*1), Y5, Y1
+	VMOVUPD 64(R8)(AX*1), Y6
+	VMULPD  64(SI)(AX*1), Y6, Y6
+	VFMADD231PD 64(R9)(AX*1), Y6, Y2
+	VMOVUPD 96(R8)(AX*1), Y7
+	VMULPD  96(SI)(AX*1), Y7, Y7
+	VFMADD231PD 96(R9)(AX*1), Y7, Y3
+	ADDQ $128, AX
+	JMP  loop16
+
+tail4:
+	CMPQ AX, CX
+	JGE  doneDot
+	VMOVUPD (R8)(AX*1), Y4
+	VMULPD  (SI)(AX*1), Y4, Y4
+	VFMADD231PD (R9)(AX*1), Y4, Y0
+	ADDQ $32, AX
+	JMP  tail4
+
+doneDot:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	VZEROUPPER
+	RET

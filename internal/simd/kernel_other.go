@@ -1,0 +1,13 @@
+//go:build !amd64 || noasm || gccgo
+
+package simd
+
+// hasAsm: no assembly kernels on this architecture or in this build; the
+// portable loops handle every row.
+const hasAsm = false
+
+func asm2x4(s *[8]float64, w, x0, x1, c0, c1, c2, c3 []float64) (rows int) { return 0 }
+
+func asm1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) (rows int) { return 0 }
+
+func asmDot(acc *[4]float64, x, y, w []float64) (rows int) { return 0 }

@@ -1,0 +1,163 @@
+package simd
+
+// accelerated selects the assembly kernels; it starts as hasAsm (amd64
+// with AVX2 and FMA, without the noasm tag) and is changed only by
+// SetAccelerated.
+var accelerated = hasAsm
+
+// Accelerated reports whether the kernels run the AVX2/FMA assembly.
+func Accelerated() bool { return accelerated }
+
+// SetAccelerated selects the assembly kernels (on, where the CPU and the
+// build have them) or the portable Go loops (off) and returns the
+// previous setting. It is meant for tests and benchmarks that compare the
+// two, and must not be called while a kernel runs.
+func SetAccelerated(on bool) (was bool) {
+	was = accelerated
+	accelerated = on && hasAsm
+	return was
+}
+
+// Gram computes, in one sweep over the n rows, the weighted Gram matrix
+// of the columns of a (column major: column k is a[k*n:(k+1)*n], p
+// columns) and, when y is not nil, the weighted products with y:
+//
+//	g[k*ld+j] = sum_i w_i a_k(i) a_j(i)   for 0 <= k <= j < p
+//	aty[k]    = sum_i w_i a_k(i) y_i      for 0 <= k < p
+//	yWy       = sum_i w_i y_i^2           (the returned value)
+//
+// Only the upper triangle of g (row major, leading dimension ld) is
+// written. With y nil, aty is not used and the result is 0. It panics
+// when a slice is shorter than its shape.
+func Gram(g []float64, ld int, aty, a []float64, n, p int, y, w []float64) (yWy float64) {
+	if n < 0 || p < 0 || ld < p || len(a) < n*p || len(w) < n || (p > 0 && len(g) < (p-1)*ld+p) {
+		panic("simd: Gram dimension mismatch")
+	}
+	q := p
+	if y != nil {
+		if len(y) < n || len(aty) < p {
+			panic("simd: Gram dimension mismatch")
+		}
+		q = p + 1
+	}
+	if !accelerated {
+		return gramGo(g, ld, aty, a, n, p, y, w)
+	}
+	return gramBlocked(g, ld, aty, a, n, p, q, y, w)
+}
+
+// gramBlocked is Gram on blocks of the assembly kernel; q is p, or p+1
+// with y.
+func gramBlocked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []float64) (yWy float64) {
+	w = w[:n]
+	col := func(j int) []float64 {
+		if j < p {
+			return a[j*n : (j+1)*n]
+		}
+		return y[:n]
+	}
+	put := func(k, j int, v float64) {
+		switch {
+		case j < p:
+			g[k*ld+j] = v
+		case k < p:
+			aty[k] = v
+		default:
+			yWy = v
+		}
+	}
+	// Blocks of two rows k, k+1 by four columns j..j+3 of the (q x q)
+	// Gram of [a y]: each row of the data is loaded once per block for
+	// eight products. Blocks at the edges repeat the last column; the
+	// repeated products and those below the diagonal are not stored.
+	var s [8]float64
+	for k := 0; k < q; k += 2 {
+		k1 := min(k+1, q-1)
+		x0, x1 := col(k), col(k1)
+		for j := k; j < q; j += 4 {
+			block2x4(&s, w, x0, x1, col(j), col(min(j+1, q-1)), col(min(j+2, q-1)), col(min(j+3, q-1)))
+			for r := 0; r < 2 && k+r < q; r++ {
+				for c := 0; c < 4 && j+c < q; c++ {
+					if j+c >= k+r {
+						put(k+r, j+c, s[4*r+c])
+					}
+				}
+			}
+		}
+	}
+	return yWy
+}
+
+// MulTrans writes the weighted products of the columns of a (column
+// major, n x p) with x into dst: dst[k] = sum_i w_i a_k(i) x_i. It panics
+// when a slice is shorter than its shape.
+func MulTrans(dst, a []float64, n, p int, x, w []float64) {
+	if n < 0 || p < 0 || len(dst) < p || len(a) < n*p || len(x) < n || len(w) < n {
+		panic("simd: MulTrans dimension mismatch")
+	}
+	x, w = x[:n], w[:n]
+	if !accelerated {
+		for k := 0; k < p; k++ {
+			dst[k] = weightedDot(a[k*n:(k+1)*n], x, w)
+		}
+		return
+	}
+	col := func(j int) []float64 { return a[min(j, p-1)*n : (min(j, p-1)+1)*n] }
+	var s [4]float64
+	for j := 0; j < p; j += 4 {
+		block1x4(&s, w, x, col(j), col(j+1), col(j+2), col(j+3))
+		for c := 0; c < 4 && j+c < p; c++ {
+			dst[j+c] = s[c]
+		}
+	}
+}
+
+// Dot returns the weighted dot product sum_i w_i x_i y_i over the
+// len(x) entries. It panics when y or w is shorter than x.
+func Dot(x, y, w []float64) float64 {
+	n := len(x)
+	if len(y) < n || len(w) < n {
+		panic("simd: Dot dimension mismatch")
+	}
+	y, w = y[:n], w[:n]
+	if !accelerated {
+		return weightedDot(x, y, w)
+	}
+	var acc [4]float64
+	start := asmDot(&acc, x, y, w)
+	s := (acc[0] + acc[1]) + (acc[2] + acc[3])
+	for i := start; i < n; i++ {
+		s += x[i] * w[i] * y[i]
+	}
+	return s
+}
+
+// block2x4 sets s[4r+c] = sum_i w_i x_r(i) c_c(i) for r = 0, 1 and
+// c = 0..3 over the len(w) rows: the assembly's rows, then the rest (at
+// most three) in order.
+func block2x4(s *[8]float64, w, x0, x1, c0, c1, c2, c3 []float64) {
+	n := len(w)
+	x0, x1, c0, c1, c2, c3 = x0[:n], x1[:n], c0[:n], c1[:n], c2[:n], c3[:n]
+	*s = [8]float64{}
+	for i := asm2x4(s, w, x0, x1, c0, c1, c2, c3); i < n; i++ {
+		u, v := x0[i]*w[i], x1[i]*w[i]
+		for c, cc := range [4][]float64{c0, c1, c2, c3} {
+			s[c] += u * cc[i]
+			s[4+c] += v * cc[i]
+		}
+	}
+}
+
+// block1x4 sets s[c] = sum_i w_i x(i) c_c(i) for c = 0..3 over the
+// len(w) rows, as block2x4.
+func block1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) {
+	n := len(w)
+	x, c0, c1, c2, c3 = x[:n], c0[:n], c1[:n], c2[:n], c3[:n]
+	*s = [4]float64{}
+	for i := asm1x4(s, w, x, c0, c1, c2, c3); i < n; i++ {
+		u := x[i] * w[i]
+		for c, cc := range [4][]float64{c0, c1, c2, c3} {
+			s[c] += u * cc[i]
+		}
+	}
+}

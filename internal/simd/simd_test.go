@@ -1,0 +1,316 @@
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
+
+// The sizes eelsh5 meets: 500-4000 channels (2028 for the seed fit),
+// 4-40 parameters; odd sizes and every remainder of n mod 4 and mod 16
+// for the tails the assembly leaves to the Go loops; tiny sizes below
+// one vector.
+var (
+	testRows   = []int{1, 2, 3, 4, 5, 7, 15, 16, 17, 31, 500, 501, 502, 503, 2028, 2029, 2031, 4000}
+	testParams = []int{1, 2, 3, 4, 5, 7, 8, 9, 17, 40}
+)
+
+// testData returns a column-major n x p design, y and positive weights,
+// each starting one float64 past a 32-byte boundary of its backing array
+// (never aligned for the vector loads) and followed by NaN guards that
+// would show in a result if a kernel read past the end.
+func testData(rnd *rand.Rand, n, p int) (a, y, w []float64) {
+	slice := func(m int, f func() float64) []float64 {
+		buf := make([]float64, m+8)
+		for i := range buf {
+			buf[i] = math.NaN()
+		}
+		s := buf[1 : 1+m]
+		for i := range s {
+			s[i] = f()
+		}
+		return s
+	}
+	// columns of very different sizes, as a design of power laws and
+	// edges; signed, so that sums cancel
+	a = slice(n*p, func() float64 { return rnd.NormFloat64() })
+	for k := 0; k < p; k++ {
+		s := math.Pow(10, float64(k%5)-2)
+		for i := k * n; i < (k+1)*n; i++ {
+			a[i] *= s
+		}
+	}
+	y = slice(n, func() float64 { return 1e3 * rnd.NormFloat64() })
+	w = slice(n, func() float64 { return 1 / (1 + 1e3*rnd.Float64()) })
+	return a, y, w
+}
+
+// exactDot returns sum_i w_i x_i y_i rounded once from the exact sum
+// (each term is exact in 200 bits), and the sum of the terms' magnitudes.
+func exactDot(x, y, w []float64) (sum, mag float64) {
+	acc := new(big.Float).SetPrec(2000)
+	t := new(big.Float).SetPrec(200)
+	for i := range x {
+		t.SetFloat64(w[i])
+		t.Mul(t, new(big.Float).SetFloat64(x[i]))
+		t.Mul(t, new(big.Float).SetFloat64(y[i]))
+		acc.Add(acc, t)
+		mag += math.Abs(w[i] * x[i] * y[i])
+	}
+	sum, _ = acc.Float64()
+	return sum, mag
+}
+
+// within reports whether got is within the error bound of a recursive
+// sum of n terms, each with two roundings: (n+2) eps times the sum of
+// the terms' magnitudes (Higham, Accuracy and Stability of Numerical
+// Algorithms, 2nd ed., eq. 3.5 and 4.4), plus the underflow of tiny sums.
+func within(got, want, mag float64, n int) bool {
+	return math.Abs(got-want) <= float64(n+2)*0x1p-53*mag+1e-300
+}
+
+// magnitude returns sum_i |w_i x_i y_i|.
+func magnitude(x, y, w []float64) float64 {
+	m := 0.0
+	for i := range x {
+		m += math.Abs(w[i] * x[i] * y[i])
+	}
+	return m
+}
+
+func col(a []float64, n, k int) []float64 { return a[k*n : (k+1)*n] }
+
+// TestGramExact: every entry of the Gram, A^T W y and y^T W y from both
+// the assembly (where the CPU has it) and the Go loops is within the
+// summation error bound of the exact sum, and the assembly agrees with
+// the Go loops to the same bound. A kernel that drops, repeats or
+// misplaces a row, a column or a tail lane fails by far more.
+func TestGramExact(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 16))
+	for _, n := range []int{1, 3, 4, 5, 17, 503, 2028} {
+		for _, p := range []int{1, 4, 5, 9} {
+			a, y, w := testData(rnd, n, p)
+			for _, acc := range []bool{false, true} {
+				was := SetAccelerated(acc)
+				ld := p + 3
+				g := make([]float64, p*ld)
+				aty := make([]float64, p)
+				yy := Gram(g, ld, aty, a, n, p, y, w)
+				SetAccelerated(was)
+				for k := 0; k < p; k++ {
+					for j := k; j < p; j++ {
+						want, mag := exactDot(col(a, n, k), col(a, n, j), w)
+						if !within(g[k*ld+j], want, mag, n) {
+							t.Errorf("n %d p %d asm %v: g[%d,%d] = %v, exact %v", n, p, acc && hasAsm, k, j, g[k*ld+j], want)
+						}
+					}
+					want, mag := exactDot(col(a, n, k), y, w)
+					if !within(aty[k], want, mag, n) {
+						t.Errorf("n %d p %d asm %v: aty[%d] = %v, exact %v", n, p, acc && hasAsm, k, aty[k], want)
+					}
+				}
+				if want, mag := exactDot(y, y, w); !within(yy, want, mag, n) {
+					t.Errorf("n %d p %d asm %v: yWy = %v, exact %v", n, p, acc && hasAsm, yy, want)
+				}
+			}
+		}
+	}
+}
+
+// TestGramAsmGo compares the assembly with the Go loops over the whole
+// size grid, with and without y, and checks that nothing outside the
+// upper triangle of g (the lower triangle, the padding up to ld) is
+// written.
+func TestGramAsmGo(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernels on this CPU or build")
+	}
+	rnd := rand.New(rand.NewPCG(2, 16))
+	for _, n := range testRows {
+		for _, p := range testParams {
+			a, y, w := testData(rnd, n, p)
+			ld := p + 2
+			for _, withY := range []bool{false, true} {
+				var yv []float64
+				if withY {
+					yv = y
+				}
+				run := func(acc bool) (g, aty []float64, yy float64) {
+					was := SetAccelerated(acc)
+					defer SetAccelerated(was)
+					g = make([]float64, p*ld)
+					for i := range g {
+						g[i] = -7
+					}
+					aty = make([]float64, p)
+					yy = Gram(g, ld, aty, a, n, p, yv, w)
+					return g, aty, yy
+				}
+				gg, atyg, yyg := run(false)
+				ga, atya, yya := run(true)
+				for k := 0; k < p; k++ {
+					for j := 0; j < ld; j++ {
+						got, ref := ga[k*ld+j], gg[k*ld+j]
+						if j < k || j >= p {
+							if got != -7 || ref != -7 {
+								t.Fatalf("n %d p %d: g[%d,%d] outside the upper triangle written (%v, %v)", n, p, k, j, got, ref)
+							}
+							continue
+						}
+						if !within(got, ref, 2*magnitude(col(a, n, k), col(a, n, j), w), n) {
+							t.Errorf("n %d p %d y %v: g[%d,%d] asm %v, Go %v", n, p, withY, k, j, got, ref)
+						}
+					}
+					if !withY {
+						continue
+					}
+					if !within(atya[k], atyg[k], 2*magnitude(col(a, n, k), y, w), n) {
+						t.Errorf("n %d p %d: aty[%d] asm %v, Go %v", n, p, k, atya[k], atyg[k])
+					}
+				}
+				if withY && !within(yya, yyg, 2*magnitude(y, y, w), n) {
+					t.Errorf("n %d p %d: yWy asm %v, Go %v", n, p, yya, yyg)
+				}
+				if !withY && (yya != 0 || yyg != 0) {
+					t.Errorf("n %d p %d: yWy without y %v, %v", n, p, yya, yyg)
+				}
+			}
+		}
+	}
+}
+
+// TestMulTransDot: A^T W x and x^T W y from both paths against the exact
+// sums over the size grid.
+func TestMulTransDot(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 16))
+	for _, n := range testRows {
+		for _, p := range testParams {
+			a, y, w := testData(rnd, n, p)
+			for _, acc := range []bool{false, true} {
+				was := SetAccelerated(acc)
+				dst := make([]float64, p+1)
+				dst[p] = -7
+				MulTrans(dst, a, n, p, y, w)
+				d := Dot(col(a, n, 0), y, w)
+				SetAccelerated(was)
+				if dst[p] != -7 {
+					t.Fatalf("n %d p %d: MulTrans wrote past p", n, p)
+				}
+				for k := 0; k < p; k++ {
+					if want, mag := exactDot(col(a, n, k), y, w); !within(dst[k], want, mag, n) {
+						t.Errorf("n %d p %d asm %v: MulTrans[%d] = %v, exact %v", n, p, acc && hasAsm, k, dst[k], want)
+					}
+				}
+				if want, mag := exactDot(col(a, n, 0), y, w); !within(d, want, mag, n) {
+					t.Errorf("n %d asm %v: Dot = %v, exact %v", n, acc && hasAsm, d, want)
+				}
+			}
+		}
+	}
+}
+
+// TestEmptyAndNonFinite: zero rows give zero sums; a NaN or an infinity
+// in a row reaches the sums it belongs to (the fitters detect non-finite
+// designs from the Gram's diagonal) and no other.
+func TestEmptyAndNonFinite(t *testing.T) {
+	g := []float64{5, 5, 5, 5}
+	aty := []float64{5, 5}
+	if yy := Gram(g, 2, aty, nil, 0, 2, []float64{}, nil); yy != 0 || g[0] != 0 || g[1] != 0 || g[3] != 0 || g[2] != 5 || aty[0] != 0 || aty[1] != 0 {
+		t.Errorf("n = 0: g %v aty %v yWy %v", g, aty, yy)
+	}
+	for _, acc := range []bool{false, true} {
+		was := SetAccelerated(acc)
+		rnd := rand.New(rand.NewPCG(4, 16))
+		n, p := 2029, 3
+		a, y, w := testData(rnd, n, p)
+		a[n+1000] = math.Inf(1) // column 1
+		g := make([]float64, p*p)
+		aty := make([]float64, p)
+		Gram(g, p, aty, a, n, p, y, w)
+		SetAccelerated(was)
+		if !math.IsInf(g[1*p+1], 1) || !math.IsNaN(g[0*p+1]) && !math.IsInf(g[0*p+1], 0) || math.IsInf(g[0], 0) || math.IsNaN(g[0]) || math.IsInf(g[2*p+2], 0) || math.IsNaN(g[2*p+2]) {
+			t.Errorf("asm %v: Inf in column 1: g %v", acc && hasAsm, g)
+		}
+	}
+}
+
+func TestShapePanics(t *testing.T) {
+	a := make([]float64, 10)
+	for i, f := range []func(){
+		func() { Gram(make([]float64, 4), 2, nil, a, 5, 3, nil, a) },              // a too short for 3 columns
+		func() { Gram(make([]float64, 3), 2, nil, a, 5, 2, nil, a) },              // g too short
+		func() { Gram(make([]float64, 4), 1, nil, a, 5, 2, nil, a) },              // ld < p
+		func() { Gram(make([]float64, 4), 2, make([]float64, 1), a, 5, 2, a, a) }, // aty too short
+		func() { Gram(make([]float64, 4), 2, make([]float64, 2), a, 5, 2, a[:4], a) },
+		func() { MulTrans(make([]float64, 1), a, 5, 2, a, a) },
+		func() { Dot(a, a[:9], a) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("case %d: no panic", i)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+func TestNoAllocation(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 16))
+	n, p := 2028, 9
+	a, y, w := testData(rnd, n, p)
+	g, aty := make([]float64, p*p), make([]float64, p)
+	if allocs := testing.AllocsPerRun(10, func() {
+		Gram(g, p, aty, a, n, p, y, w)
+		MulTrans(aty, a, n, p, y, w)
+		Dot(y, y, w)
+	}); allocs != 0 {
+		t.Errorf("%v allocations", allocs)
+	}
+}
+
+// BenchmarkGram times the Gram of [A y] (the linear fit's one sweep) on
+// the assembly and on the Go loops for the sizes eelsh5 meets; 2028 x 8
+// is the seed fit.
+func BenchmarkGram(b *testing.B) {
+	for _, n := range []int{500, 2028, 4000} {
+		for _, p := range []int{4, 8, 16, 40} {
+			rnd := rand.New(rand.NewPCG(6, 16))
+			a, y, w := testData(rnd, n, p)
+			g, aty := make([]float64, p*p), make([]float64, p)
+			for _, kind := range []string{"asm", "go"} {
+				b.Run(fmt.Sprintf("n=%d/p=%d/%s", n, p, kind), func(b *testing.B) {
+					if kind == "asm" && !hasAsm {
+						b.Skip("no assembly kernels")
+					}
+					was := SetAccelerated(kind == "asm")
+					defer SetAccelerated(was)
+					for b.Loop() {
+						Gram(g, p, aty, a, n, p, y, w)
+					}
+					b.ReportMetric(float64(n*(p+1)*(p+2)/2)/b.Elapsed().Seconds()*float64(b.N)/1e9, "Gmuladd/s")
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkDot(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(7, 16))
+	_, y, w := testData(rnd, 2028, 1)
+	for _, kind := range []string{"asm", "go"} {
+		b.Run(kind, func(b *testing.B) {
+			if kind == "asm" && !hasAsm {
+				b.Skip("no assembly kernels")
+			}
+			was := SetAccelerated(kind == "asm")
+			defer SetAccelerated(was)
+			for b.Loop() {
+				Dot(y, y, w)
+			}
+		})
+	}
+}
