@@ -228,7 +228,7 @@ func rangeParam(r *energyRange) string {
 func describeAxes(r *aligners.Result) string {
 	var s []string
 	for i, c := range r.Input.Cubes {
-		s = append(s, fmt.Sprintf("%s %s", c.Name, r.Axes[i]))
+		s = append(s, fmt.Sprintf("%s %s", c.Name, axisText(r.Axes[i])))
 	}
 	return strings.Join(s, "; ")
 }

@@ -109,7 +109,7 @@ func (c *importCmd) Run(g *Globals) error {
 			return fmt.Errorf("the low loss %s is %dx%d but the core loss %s is %dx%d", c.LowLoss, low.NY, low.NX, c.Source, core.NY, core.NX)
 		}
 		if math.Abs(low.Axis.Dispersion-core.Axis.Dispersion) > 1e-6*core.Axis.Dispersion {
-			prog.message("eelsh5 import: warning: the low loss has %g eV/channel, the core loss %g; low-loss convolution needs them equal", low.Axis.Dispersion, core.Axis.Dispersion)
+			prog.message("eelsh5 import: warning: the low loss has %s eV/channel, the core loss %s; low-loss convolution needs them equal", num(low.Axis.Dispersion), num(core.Axis.Dispersion))
 		}
 	}
 	for _, s := range []*formats.Signal{core, low} {
@@ -235,9 +235,9 @@ func (c *importCmd) Run(g *Globals) error {
 		return err
 	}
 	ok = true
-	desc := fmt.Sprintf("core loss %dx%d x %s (%s)", core.NY, core.NX, core.Axis, core.Format)
+	desc := fmt.Sprintf("core loss %dx%d x %s (%s)", core.NY, core.NX, axisText(core.Axis), core.Format)
 	if low != nil {
-		desc += fmt.Sprintf("; low loss %s (%s)", low.Axis, low.Format)
+		desc += fmt.Sprintf("; low loss %s (%s)", axisText(low.Axis), low.Format)
 	}
 	prog.message("eelsh5 import: wrote %s: %s", c.Output, desc)
 	prog.summary(core.NY * core.NX)

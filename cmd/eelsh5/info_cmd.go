@@ -77,7 +77,7 @@ func datasetText(n h5io.Node) string {
 	case string:
 		fmt.Fprintf(&b, " = %s", quoteShort(v))
 	case float64:
-		fmt.Fprintf(&b, " = %g", v)
+		fmt.Fprintf(&b, " = %s", num(v))
 	case []string:
 		q := make([]string, len(v))
 		for i, s := range v {
@@ -86,15 +86,24 @@ func datasetText(n h5io.Node) string {
 		fmt.Fprintf(&b, " = [%s]", strings.Join(q, ", "))
 	case []float64:
 		if n.First == nil || len(v) <= 4 {
-			fmt.Fprintf(&b, " = %v", v)
+			fmt.Fprintf(&b, " = %s", numList(v))
 		}
 	}
 	if n.First != nil && n.Last != nil {
 		if _, small := n.Value.([]float64); !small || len(n.Value.([]float64)) > 4 {
-			fmt.Fprintf(&b, " %g .. %g", *n.First, *n.Last)
+			fmt.Fprintf(&b, " %s .. %s", num(*n.First), num(*n.Last))
 		}
 	}
 	return b.String()
+}
+
+// numList formats numbers as [a b c], each by num.
+func numList(v []float64) string {
+	p := make([]string, len(v))
+	for i, x := range v {
+		p[i] = num(x)
+	}
+	return "[" + strings.Join(p, " ") + "]"
 }
 
 func shapeText(s []int) string {
@@ -130,6 +139,10 @@ func attrText(attrs map[string]any) string {
 			fmt.Fprintf(&b, " %s=%s", k, quoteShort(v))
 		case []string:
 			fmt.Fprintf(&b, " %s=[%s]", k, strings.Join(v, ","))
+		case float64:
+			fmt.Fprintf(&b, " %s=%s", k, num(v))
+		case []float64:
+			fmt.Fprintf(&b, " %s=%s", k, numList(v))
 		default:
 			fmt.Fprintf(&b, " %s=%v", k, v)
 		}

@@ -116,6 +116,36 @@ func TestGOSListAndTables(t *testing.T) {
 	}
 }
 
+// num prints numbers to the precision of their storage (7 significant
+// digits, float32's), integers whole. The inputs are the float32 values
+// of the decimals on the right.
+func TestNum(t *testing.T) {
+	f32 := func(v float64) float64 { return float64(float32(v)) }
+	for _, test := range []struct {
+		v    float64
+		want string
+	}{
+		{f32(0.18), "0.18"},
+		{f32(265.8), "265.8"},
+		{f32(265.8) + 63*f32(0.18), "277.14"},
+		{0.2999999, "0.2999999"}, // hl.msa's XPERCHAN, as written
+		{-39.99999 + 1023*0.2999999, "266.8999"},
+		{300e3, "300000"},
+		{1.0000000000000003e-9, "1e-09"},
+		{-5, "-5"},
+		{0, "0"},
+		{math.NaN(), "NaN"},
+		{math.Inf(1), "+Inf"},
+	} {
+		if got := num(test.v); got != test.want {
+			t.Errorf("num(%v) = %q, want %q", test.v, got, test.want)
+		}
+	}
+	if got, want := axisText(multispectrum.EnergyAxis{Offset: f32(265.8), Dispersion: f32(0.18), Size: 2048}), "2048 channels from 265.8 eV, 0.18 eV/channel"; got != want {
+		t.Errorf("axisText = %q, want %q", got, want)
+	}
+}
+
 func TestInfo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.nxs")
 	f, err := h5io.Create(path)
@@ -123,8 +153,12 @@ func TestInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	f.InitProcessingFile("info test", "eelsh5 test", multispectrum.Instrument{BeamEnergy: 300e3, Convergence: 1e-3, Collection: 20e-3, DwellTime: 0.01}, when)
-	d, _ := f.CreateCube(h5io.CoreLossPath, h5io.CubeSpec{NY: 3, NX: 4, Axis: multispectrum.EnergyAxis{Offset: 200, Dispersion: 0.5, Size: 64}})
+	// Calibrations as float32 files store them (issue 15): info prints
+	// 0.9 mrad and 265.8 .. 277.14 eV, not 0.8999999845 and
+	// 265.800003237724 .. 277.1400077.
+	f32 := func(v float64) float64 { return float64(float32(v)) }
+	f.InitProcessingFile("info test", "eelsh5 test", multispectrum.Instrument{BeamEnergy: 300e3, Convergence: f32(0.9e-3), Collection: 20e-3, DwellTime: 0.01}, when)
+	d, _ := f.CreateCube(h5io.CoreLossPath, h5io.CubeSpec{NY: 3, NX: 4, Axis: multispectrum.EnergyAxis{Offset: f32(265.8), Dispersion: f32(0.18), Size: 64}})
 	d.Close()
 	step, _ := f.BeginStep("demo", &multispectrum.Provenance{Program: "eelsh5 demo", Version: "test", CommandLine: []string{"eelsh5", "demo"},
 		Params: map[string]any{"size": 3}, Created: when}, false)

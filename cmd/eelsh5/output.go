@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/eelsh5/eelsh5/h5io"
@@ -92,4 +94,23 @@ func writeFile(path string, fn func(w io.Writer) (int64, error)) error {
 		return fmt.Errorf("could not write %q: %w", path, err)
 	}
 	return nil
+}
+
+// num formats a measured or calibrated number for a message: 7
+// significant digits, the precision of the float32 most instruments store
+// calibrations in, so that a float32 0.18 read as 0.18000000715255737
+// prints as 0.18 and an axis end 265.8 + 63 x 0.18 as 277.14, not with the
+// rounding noise of the arithmetic. Integers print whole up to 1e21
+// (300000, not 3e+05).
+func num(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e21 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 7, 64)
+}
+
+// axisText describes an energy axis: channels, first energy and
+// dispersion, formatted by num.
+func axisText(a multispectrum.EnergyAxis) string {
+	return fmt.Sprintf("%d channels from %s eV, %s eV/channel", a.Size, num(a.Offset), num(a.Dispersion))
 }

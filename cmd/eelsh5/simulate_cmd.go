@@ -190,7 +190,7 @@ func (c *simulateCmd) Run(g *Globals) error {
 	}
 	ok = true
 	g.committed = append(g.committed, "file "+c.Output)
-	prog.message("eelsh5 simulate: wrote %s (%dx%d scan, core loss %s, low loss %s)", c.Output, sc.NY, sc.NX, sim.CoreAxis(), sim.LowAxis())
+	prog.message("eelsh5 simulate: wrote %s (%dx%d scan, core loss %s, low loss %s)", c.Output, sc.NY, sc.NX, axisText(sim.CoreAxis()), axisText(sim.LowAxis()))
 	prog.summary(sc.NY * sc.NX)
 	return nil
 }
