@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -411,9 +412,34 @@ func TestViewerFollowsWriters(t *testing.T) {
 	if strings.Join(fitSteps(before), ",") != "/entry/quant" {
 		t.Fatalf("fits before: %v", fitSteps(before))
 	}
-	getViewer(t, srv, "/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=1&w=2&h=2&fit=/entry/quant", 200)
-	getViewer(t, srv, "/api/map?set=/entry/quant/composition&k=3", 200)
-	getViewer(t, srv, "/api/map?set=/entry/coreloss&k=0", 200)
+	// After every kind of request the file is closed: HDF5 holds a shared
+	// flock while a file is open, so an exclusive one, taken here on a
+	// descriptor of our own, would fail.
+	for _, url := range []string{
+		"/api/spectrum?cube=/entry/alignment/coreloss&x=1&y=1&w=2&h=2&fit=/entry/quant",
+		"/api/spectrum?cube=/entry/coreloss&x=0&y=0&w=8&h=8",
+		"/api/spectrum?set=/entry/quant/mean_spectrum",
+		"/api/map?set=/entry/quant/composition&k=3",
+		"/api/map?set=/entry/quant/chi2&k=0",
+		"/api/map?set=/entry/coreloss&k=0",
+		"/api/map?set=/entry/quant/composition&k=9", // refused
+		"/api/tree",
+	} {
+		r, err := srv.Client().Get(srv.URL + url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+		fh, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Flock(int(fh.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			t.Errorf("after GET %s the file is still held: %v", url, err)
+		}
+		fh.Close()
+	}
 
 	// quant with three elements into a new step, while the page polls.
 	cmd := asProcess("quant", path, "--elements", "C,N,O", "--edges", "K,K,K", "--step", "quant2", "-q")
