@@ -123,7 +123,7 @@ func NewWriter(w io.Writer, width, height, pages int, opt Options) (*Writer, err
 	if width < 1 || height < 1 || pages < 1 {
 		return nil, fmt.Errorf("tiff: could not start a file of %d pages of %dx%d pixels: sizes must be positive", pages, width, height)
 	}
-	if width > math.MaxUint32 || height > math.MaxUint32 || float64(width)*float64(height)*4*float64(pages) > maxFileSize/2 {
+	if width > math.MaxUint32 || height > math.MaxUint32 || 8+float64(width)*float64(height)*4*float64(pages) > maxFileSize {
 		return nil, fmt.Errorf("tiff: could not start a file of %d pages of %dx%d pixels: larger than classic TIFF's 4 GiB", pages, width, height)
 	}
 	tw := &Writer{w: bufio.NewWriterSize(w, 1<<16), width: width, height: height, pages: pages, opt: opt, row: make([]byte, 4*width)}
