@@ -167,10 +167,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	}
 	c.ctx = ctx
 	if err := kctx.Run(&c.Globals); err != nil {
-		err = withHint(err) // the command-line advice for library errors
+		err = withHint(withPrecision(err)) // numbers to their precision, the command-line advice for library errors
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 %s --help' for usage.\n", ue.error, kctx.Command())
+			fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 %s --help' for usage.\n", ue.error, commandName(kctx.Command()))
 			return 2
 		}
 		if errors.Is(err, context.Canceled) {
@@ -191,6 +191,18 @@ func interrupted(committed []string) string {
 		return "eelsh5: interrupted; nothing was committed"
 	}
 	return "eelsh5: interrupted; committed before the interruption: " + strings.Join(committed, ", ") + "; nothing after it"
+}
+
+// commandName is the command of a kong command path without its
+// arguments: "fit" for "fit <file>".
+func commandName(path string) string {
+	var words []string
+	for _, w := range strings.Fields(path) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 func oneLine(s string) string {

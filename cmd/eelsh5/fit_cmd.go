@@ -158,7 +158,7 @@ func (m *modelFlags) gosSource() gosFlags {
 // flagError drops the library's package prefixes ("quant: gos: ...")
 // from a validation error reported against the flags.
 func flagError(err error) error {
-	s := err.Error()
+	s := withPrecision(err).Error()
 	for _, p := range []string{"quant: ", "gos: "} {
 		s = strings.TrimPrefix(s, p)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/eelsh5/eelsh5/formats/dm"
 	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
+	"github.com/eelsh5/eelsh5/quant"
 )
 
 // withHint adds to an error of the library packages the command-line
@@ -110,6 +111,46 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// withPrecision restates the energies in the library's window errors
+// (fit window, edge outside it) at the precision of their storage (num):
+// an axis read from float32 calibrations ends at 277.14 eV, not at
+// 277.1400077. Other errors are returned unchanged; a usage error stays
+// one. errors.Is and errors.As see the original error.
+func withPrecision(err error) error {
+	var ue usageError
+	if errors.As(err, &ue) {
+		if r := withPrecision(ue.error); r != ue.error {
+			return usageError{r}
+		}
+		return err
+	}
+	s := err.Error()
+	var edge *quant.EdgeOutsideError
+	if errors.As(err, &edge) {
+		s = strings.Replace(s, edge.Error(), fmt.Sprintf("quant: the %s edge (onset %s eV) lies outside the fit window %s..%s eV",
+			edge.Edge, num(edge.Onset), num(edge.Lo), num(edge.Hi)), 1)
+	}
+	var win *quant.WindowError
+	if errors.As(err, &win) {
+		s = strings.Replace(s, win.Error(), fmt.Sprintf("quant: fit window %s:%s eV is empty or outside the axis %s..%s eV",
+			num(win.Lo), num(win.Hi), num(win.Axis.Offset), num(win.Axis.Last())), 1)
+	}
+	if s == err.Error() {
+		return err
+	}
+	return &restatedError{msg: s, err: err}
+}
+
+// restatedError is an error with its message restated.
+type restatedError struct {
+	msg string
+	err error
+}
+
+func (e *restatedError) Error() string { return e.msg }
+
+func (e *restatedError) Unwrap() error { return e.err }
 
 // hintedError is an error with advice appended to its message; errors.Is
 // and errors.As see the original error.

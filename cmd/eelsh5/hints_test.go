@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/h5io"
 	"github.com/eelsh5/eelsh5/multispectrum"
+	"github.com/eelsh5/eelsh5/quant"
 )
 
 // withHint appends the command-line advice the libraries no longer give,
@@ -183,5 +185,42 @@ func TestHintsOnTheCommandLine(t *testing.T) {
 	if _, errs, code := eelsh5(t, fit...); code != 1 ||
 		errs != `eelsh5: error: h5io: "`+nxs+`" already has /entry/f (use --overwrite to replace it, or --step NAME to keep both)`+"\n" {
 		t.Errorf("step exists: exit %d, %q", code, errs)
+	}
+}
+
+// The energies of the window errors are restated at the precision of
+// their storage; the original error stays reachable.
+func TestWithPrecision(t *testing.T) {
+	f32 := func(v float64) float64 { return float64(float32(v)) }
+	axis := multispectrum.EnergyAxis{Offset: f32(265.8), Dispersion: f32(0.18), Size: 64}
+	edge := &quant.EdgeOutsideError{Edge: "Fe L", Onset: 708, Lo: axis.Offset, Hi: axis.Last()}
+	win := &quant.WindowError{Lo: 5000, Hi: 6000, Axis: axis}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&quant.OptionError{Err: edge}, "quant: the Fe L edge (onset 708 eV) lies outside the fit window 265.8..277.14 eV"},
+		{fmt.Errorf("fit: %w", win), "fit: quant: fit window 5000:6000 eV is empty or outside the axis 265.8..277.14 eV"},
+	} {
+		got := withPrecision(c.err)
+		if got.Error() != c.want || !errors.Is(got, c.err) {
+			t.Errorf("withPrecision(%q) = %q, want %q", c.err, got, c.want)
+		}
+	}
+	if strings.Contains(edge.Error(), "265.8..") {
+		t.Errorf("the library prints %q: the test shows nothing", edge)
+	}
+	plain := usageError{errors.New("--window 3:2: empty")}
+	if withPrecision(plain) != error(plain) {
+		t.Error("an error without window energies was changed")
+	}
+	// On the command line, for a file whose axis came from float32
+	// calibrations.
+	path := filepath.Join(t.TempDir(), "f32.nxs")
+	core := &multispectrum.Cube{Array: *multispectrum.NewArray(2, 2, axis.Size), Axis: axis}
+	makeFile(t, path, multispectrum.Instrument{BeamEnergy: 300e3, Convergence: 1e-9, Collection: 20e-3, DwellTime: math.NaN()}, core, nil)
+	_, errs, code := eelsh5(t, "fit", path, "--elements", "Fe", "--edges", "L", "--no-lowloss")
+	if want := "eelsh5: error: the Fe L edge (onset 710 eV) lies outside the fit window 265.8..277.14 eV\nRun 'eelsh5 fit --help' for usage.\n"; code != 2 || errs != want {
+		t.Errorf("fit: exit %d, stderr %q, want %q", code, errs, want)
 	}
 }
