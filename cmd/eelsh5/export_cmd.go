@@ -486,6 +486,9 @@ func openMaps(f *h5io.File, src *exportSource) (*mapSource, error) {
 	if m.stack {
 		m.names, _ = f.ReadStrings(src.group + "/" + h5io.ComponentNames)
 		if len(m.names) != m.d.Width {
+			m.names, _ = f.ReadStrings(src.group + "/element_names") // the simulation's truth
+		}
+		if len(m.names) != m.d.Width {
 			m.names = make([]string, m.d.Width)
 			for k := range m.names {
 				m.names[k] = fmt.Sprintf("component %d", k)
