@@ -39,7 +39,7 @@ func makeFile(t *testing.T, path string, inst multispectrum.Instrument, core, lo
 	}
 }
 
-// TestBadInput runs every bad input of issue 9 and prints the table
+// TestBadInput runs every bad input of issues 9 and 15 and prints the table
 // kept in the README: each gets a one-line error (or, for bad pixels, a
 // per-pixel status) and leaves the input unchanged.
 func TestBadInput(t *testing.T) {
@@ -96,6 +96,11 @@ func TestBadInput(t *testing.T) {
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("not hdf5"), 0o644)
 	fitArgs := []string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L"}
+	msaFile := filepath.Join(dir, "hl.msa")
+	copyFile(t, fixtures+"hl.msa", msaFile)
+	figs := filepath.Join(dir, "figs")
+	os.MkdirAll(figs, 0o755)
+	os.WriteFile(filepath.Join(figs, "spectrum.png"), []byte("an earlier figure"), 0o644)
 
 	type tc struct {
 		what, file string
@@ -131,6 +136,10 @@ func TestBadInput(t *testing.T) {
 		{"GOS table corrupt", plain, append([]string{"fit", plain, "--gos", "kohl", "--gos-file", text}, fitArgs...), 1, "is not an HDF5 file", nil},
 		{"step exists", good, []string{"simulate", good, "-q"}, 1, "use --overwrite", nil},
 		{"unknown command or flag", "", []string{"fit", plain, "--colour", "red"}, 2, "unknown flag --colour", nil},
+		{"instrument file (EMSA/MSA) instead of a processing file", msaFile, append([]string{"quant", msaFile}, fitArgs...), 1,
+			"is not an HDF5 file but an EMSA/MSA file: make a processing file from it with 'eelsh5 import", nil},
+		{"quant --plots into a directory holding figures", plain, append([]string{"quant", plain, "--plots", figs}, fitArgs...), 1,
+			"the figure spectrum.png exists there (use --overwrite-plots", nil},
 	}
 	t.Setenv("EELSH5_GOS_DIR", dir)
 	t.Setenv("XDG_CONFIG_HOME", "/nonexistent/config")
