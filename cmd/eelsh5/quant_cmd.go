@@ -37,10 +37,13 @@ convolved with each pixel's low loss, and writes a quant step (doc/processing-fi
 fit outputs, elemental maps (areal density in atoms/nm^2 when a low loss gives the
 incident intensity, else edge amplitudes), relative composition maps (at.%) with
 uncertainties propagated from the full covariance, and a summary (mean composition +-
-error over the map, user regions and, for simulated files, the regions of equal true
-composition) printed as a table and stored as JSON. E0, alpha and beta come from the
-file's instrument metadata unless given. Fit window: 100 eV below the lowest onset to
-500 eV above the highest, within the axis (--window overrides).`
+its 1-sigma uncertainty, from the CRLB, and the pixel-to-pixel spread over the map, user
+regions and, for simulated files, the regions of equal true composition; for a single
+element its areal density instead) printed as a table and stored as JSON, with the
+reduced chi-square. E0, alpha and beta come from the file's instrument metadata unless
+given. Fit window: 100 eV below the lowest onset to 500 eV above the highest, within the
+axis (--window overrides). Figures (--plots DIR) that exist in DIR are refused before
+anything is written, unless --overwrite-plots.`
 }
 
 // Validate checks the flags before any file is opened.
