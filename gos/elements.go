@@ -139,11 +139,15 @@ func normalizeSymbol(s string) string {
 	return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
 }
 
+// pairNames are the spin-orbit pairs a combined edge name may give.
+var pairNames = map[string]bool{"23": true, "45": true, "67": true}
+
 // ExpandEdge turns the edge name a user types into the subshells the
 // combined edge sums, start subshell first (doc/algorithms.md 3.10): "K" is
 // K1; a shell letter ("L", "M", "N", "O") is every subshell of that shell
 // from the highest number present in the element table down to 1; a
-// subshell name ("L3") is itself. The element table decides which
+// spin-orbit pair ("L23", "M45", "N45", "N67", ...) is its two subshells,
+// the higher number first; a subshell name ("L3") is itself. The element table decides which
 // subshells exist (the Kohl rule; the Zhang rule also tests the energy
 // window, see ZhangStartSubshell).
 func ExpandEdge(symbol, edge string) ([]Subshell, error) {
@@ -170,6 +174,17 @@ func ExpandEdge(symbol, edge string) ([]Subshell, error) {
 			return nil, fmt.Errorf("gos: element %s has no %s shell", ss[0].Element, e)
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].Index() > out[j].Index() })
+		return out, nil
+	case len(e) == 3 && strings.Contains("LMNO", e[:1]) && pairNames[e[1:]]:
+		// A spin-orbit pair such as L23 or M45: its higher subshell first.
+		var out []Subshell
+		for _, d := range []string{e[2:], e[1:2]} {
+			s, err := Lookup(symbol, e[:1]+d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
 		return out, nil
 	case len(e) >= 2:
 		s, err := Lookup(symbol, e)

@@ -441,3 +441,42 @@ func readHSCache(path, key string) (*Table, error) {
 	}
 	return t, nil
 }
+
+// EdgeTables returns the tables an edge of element needs (each once, in
+// the order of ExpandEdge) and, per subshell, its table and element-table
+// occupancy ratio (the edges_info of a GOSH file). Subshells the source
+// does not cover are left out; none covered is an error wrapping
+// ErrNotInDatabase.
+func (d *HSDatabase) EdgeTables(element, edge string) ([]*Table, map[string]EdgeInfo, error) {
+	sym := normalizeSymbol(element)
+	subs, err := ExpandEdge(sym, edge)
+	if err != nil {
+		return nil, nil, err
+	}
+	info := map[string]EdgeInfo{}
+	var tabs []*Table
+	seen := map[string]bool{}
+	for _, s := range subs {
+		name := dftTableName(s.Name)
+		t, err := d.Table(sym, name)
+		if errors.Is(err, ErrNotInDatabase) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		key := s.Name
+		if key == "K1" {
+			key = "K"
+		}
+		info[key] = EdgeInfo{Table: name, Occupancy: s.Occupancy}
+		if !seen[name] {
+			seen[name] = true
+			tabs = append(tabs, t)
+		}
+	}
+	if len(tabs) == 0 {
+		return nil, nil, fmt.Errorf("gos: the Hartree-Slater source has no table for %s %s: %w", sym, strings.ToUpper(edge), ErrNotInDatabase)
+	}
+	return tabs, info, nil
+}

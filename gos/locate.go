@@ -27,8 +27,9 @@ var Sources = []SourceInfo{
 }
 
 // SourceNames are the names of the GOS sources: the built-in hydrogenic
-// model, then the tabulated Sources.
-var SourceNames = []string{"hydrogenic", "kohl", "zhang"}
+// model, the built-in Hartree-Slater calculation (HS), then the tabulated
+// Sources.
+var SourceNames = []string{"hydrogenic", "hs", "kohl", "zhang"}
 
 // LookupSource returns the description of a tabulated source.
 func LookupSource(name string) (SourceInfo, bool) {

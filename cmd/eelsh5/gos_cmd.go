@@ -19,7 +19,7 @@ import (
 
 // gosFlags selects the GOS source of commands that compute cross sections.
 type gosFlags struct {
-	GOS     string `name:"gos" enum:"hydrogenic,kohl,zhang" default:"hydrogenic" help:"GOS source: hydrogenic (built in), kohl (Segger-Guzzinati-Kohl DFT) or zhang (Dirac)."`
+	GOS     string `name:"gos" enum:"hydrogenic,hs,kohl,zhang" default:"hydrogenic" help:"GOS source: hydrogenic (built in), hs (Hartree-Slater, computed in-process and cached), kohl (Segger-Guzzinati-Kohl DFT) or zhang (Dirac)."`
 	GOSFile string `name:"gos-file" type:"path" help:"GOS table file (default: searched in $EELSH5_GOS_DIR and ~/.config/eelsh5/gos)."`
 }
 
@@ -37,6 +37,19 @@ func gosSearchDirs() []string {
 	return dirs
 }
 
+// hsCacheDir is the disk cache of the computed Hartree-Slater tables:
+// $EELSH5_CACHE_DIR when set, else <user cache dir>/eelsh5/gos-hs (e.g.
+// ~/.cache/eelsh5/gos-hs); "" (memory only) when neither is known.
+func hsCacheDir() string {
+	if d := os.Getenv("EELSH5_CACHE_DIR"); d != "" {
+		return filepath.Join(d, "gos-hs")
+	}
+	if c, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(c, "eelsh5", "gos-hs")
+	}
+	return ""
+}
+
 // locator finds GOS tables as the command line promises: --gos-file,
 // then $EELSH5_GOS_DIR, then ~/.config/eelsh5/gos.
 func (f gosFlags) locator() gos.Locator {
@@ -45,8 +58,11 @@ func (f gosFlags) locator() gos.Locator {
 
 // openSource opens the selected GOS source; close releases its file.
 func (f gosFlags) openSource() (src gos.Source, close func(), err error) {
-	if f.GOS == "hydrogenic" || f.GOS == "" {
+	switch f.GOS {
+	case "hydrogenic", "":
 		return gos.Hydrogenic(), func() {}, nil
+	case "hs":
+		return gos.HS(hsCacheDir()), func() {}, nil
 	}
 	info, _ := gos.LookupSource(f.GOS)
 	path, err := f.locator().Locate(f.GOS)
@@ -184,7 +200,62 @@ func plotXsec(path string, edge *gos.Edge, axis multispectrum.EnergyAxis, sigma 
 }
 
 type gosCmd struct {
-	List gosListCmd `cmd:"" help:"List the GOS sources, whether they are installed and the edges they cover."`
+	List  gosListCmd  `cmd:"" help:"List the GOS sources, whether they are installed and the edges they cover."`
+	Build gosBuildCmd `cmd:"" help:"Compute the Hartree-Slater GOS of one edge and write it as a GOSH file."`
+}
+
+type gosBuildCmd struct {
+	Element   string `required:"" help:"Element symbol, e.g. Ti."`
+	Edge      string `required:"" help:"Edge: K, L, M, N, O (combined), a spin-orbit pair such as L23 or M45, or a subshell such as L3."`
+	Output    string `short:"o" required:"" type:"path" help:"GOSH file to write."`
+	Overwrite bool   `help:"Replace an existing output file."`
+}
+
+func (c *gosBuildCmd) Help() string {
+	return `Computes the Hartree-Slater generalised oscillator strengths of every table the edge needs
+(doc/algorithms.md 3.13; L3 needs L23, the table of the whole 2p subshell, which the cross
+section scales by the element table's occupancy ratio 2/3) and writes them in the GOSH layout
+(doc/formats.md 1.9), which eelsh5 (--gos kohl --gos-file FILE) and eXSpy read. Tables come
+from the disk cache when they were computed before.`
+}
+
+func (c *gosBuildCmd) Run(g *Globals) error {
+	if _, err := os.Stat(c.Output); err == nil {
+		if !c.Overwrite {
+			return fmt.Errorf("output %q exists (use --overwrite to replace it)", c.Output)
+		}
+		if err := os.Remove(c.Output); err != nil {
+			return err
+		}
+	}
+	if _, err := gos.ExpandEdge(c.Element, c.Edge); err != nil {
+		return usageError{err}
+	}
+	db := gos.NewHSDatabase(hsCacheDir())
+	tabs, info, err := db.EdgeTables(c.Element, c.Edge)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, t := range tabs {
+		names = append(names, t.Element+"/"+t.Name)
+	}
+	meta := h5io.GOSHMeta{
+		Title:   fmt.Sprintf("Hartree-Slater GOS of %s %s computed by eelsh5 %s", tabs[0].Element, strings.ToUpper(c.Edge), version),
+		Version: gos.HSVersion,
+		Description: "Non-relativistic Hartree-Fock-Slater atom (Herman and Skillman 1963, Latter tail), continuum " +
+			"normalised per unit energy, df/dE(q, E) from Bessel matrix elements summed over partial waves " +
+			"(Leapman, Rez and Mayers 1980; Manson 1972). free_energies in eV above the threshold, q in 1/m, data in 1/eV " +
+			"per atom for the whole nl subshell. eelsh5 doc/algorithms.md 3.13.",
+		EdgesInfo: info,
+	}
+	if err := h5io.WriteGOSH(c.Output, tabs, meta); err != nil {
+		return err
+	}
+	if !g.Quiet {
+		fmt.Fprintf(g.stderr, "eelsh5 gos build: wrote %s (%s, %d energies x %d q)\n", c.Output, strings.Join(names, ", "), len(tabs[0].FreeEnergies), len(tabs[0].Q))
+	}
+	return nil
 }
 
 type gosListCmd struct {
@@ -201,6 +272,19 @@ func (c *gosListCmd) Run(g *Globals) error {
 	fmt.Fprintf(w, "hydrogenic  installed (built in)  %s\n", gos.Hydrogenic().Reference())
 	cov, _ := gos.Hydrogenic().Covers()
 	fmt.Fprintf(w, "    K: %s\n    L: %s\n", coverageRange(cov, "K"), coverageRange(cov, "L"))
+	hs := gos.HS(hsCacheDir())
+	fmt.Fprintf(w, "hs          installed (built in, computed on first use)  %s\n", hs.Reference())
+	hcov, err := hs.Covers()
+	if err != nil {
+		return err
+	}
+	for _, el := range gos.Elements() {
+		z, _ := gos.AtomicNumber(el)
+		if z < 3 || len(hcov[el]) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "    %-3s %s\n", el, strings.Join(hsSubshellList(el, hcov[el]), " "))
+	}
 	for _, info := range gos.Sources {
 		explicit := c.KohlFile
 		if info.Name == "zhang" {
@@ -249,4 +333,32 @@ func coverageRange(cov map[string][]string, edge string) string {
 	z0, _ := gos.AtomicNumber(els[0])
 	z1, _ := gos.AtomicNumber(els[len(els)-1])
 	return fmt.Sprintf("%s..%s (Z = %d..%d)", els[0], els[len(els)-1], z0, z1)
+}
+
+// hsSubshellList names the element-table subshells a list of HS tables
+// serves, in shell order: L23 gives L2 L3.
+func hsSubshellList(el string, tables []string) []string {
+	has := map[string]bool{}
+	for _, t := range tables {
+		has[t] = true
+	}
+	subs, _ := gos.Element(el)
+	var out []string
+	for _, s := range subs {
+		name := s.Name
+		tab := name
+		if d := name[1:]; d != "1" {
+			var n int
+			fmt.Sscanf(d, "%d", &n)
+			lo := n // 2,3 -> 2; 4,5 -> 4
+			if n%2 == 1 {
+				lo = n - 1
+			}
+			tab = fmt.Sprintf("%s%d%d", name[:1], lo, lo+1)
+		}
+		if has[tab] {
+			out = append(out, name)
+		}
+	}
+	return out
 }
