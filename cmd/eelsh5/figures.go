@@ -423,7 +423,7 @@ func plotSingleShift(path string, shifts []float64, status []aligners.Status) er
 }
 
 // truth plans the maps of a simulation's truth: abundances, t/lambda and
-// shifts (none for a 1x1 scan).
+// shifts (none for a 1x1 scan), on the axes of the simulated scan.
 func (fs *figureSet) truth(g string) {
 	maps := g + "/maps"
 	if n, ok := fs.nodes[maps]; ok && len(n.Shape) == 3 && n.Shape[1]*n.Shape[2] > 1 {
@@ -446,8 +446,8 @@ func (fs *figureSet) truth(g string) {
 				}
 				panels = append(panels, mapPanel{title: name, z: z, units: "edge amplitude", kind: sequential})
 			}
-			hdr := header{"Simulated truth: abundance maps", fs.scanLine(g, a.NY, a.NX)}
-			geom := newScanGeom(a.NY, a.NX, multispectrum.PixelScan())
+			geom := newScanGeom(a.NY, a.NX, fs.scanOf(h5io.CoreLossPath))
+			hdr := header{"Simulated truth: abundance maps", fmt.Sprintf("%s  %s  (%s)", fs.file, g, geom.describe())}
 			return func(path string) error { return drawMapGrid(path, hdr, geom, panels, nil, 0) }, nil
 		})
 	}
@@ -462,8 +462,8 @@ func (fs *figureSet) truth(g string) {
 				return nil, err
 			}
 			mp := mapPanel{title: m.title[len("Simulated truth: "):], z: a.Data, units: m.units, kind: kindOf(m.name)}
-			hdr := header{m.title, fs.scanLine(g, a.NY, a.NX)}
-			geom := newScanGeom(a.NY, a.NX, multispectrum.PixelScan())
+			geom := newScanGeom(a.NY, a.NX, fs.scanOf(h5io.CoreLossPath))
+			hdr := header{m.title, fmt.Sprintf("%s  %s  (%s)", fs.file, g, geom.describe())}
 			return func(path string) error { return drawMapGrid(path, hdr, geom, []mapPanel{mp}, nil, 0) }, nil
 		})
 	}

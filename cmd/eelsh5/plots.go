@@ -1175,6 +1175,10 @@ func drawMapGrid(path string, hdr header, g scanGeom, panels []mapPanel, right *
 	if len(panels) == 0 {
 		return fmt.Errorf("could not plot %s: no maps", path)
 	}
+	if len(panels) == 1 && len(hdr) > 0 && strings.HasSuffix(strings.ToLower(hdr[0]), strings.ToLower(panels[0].title)) {
+		panels = []mapPanel{panels[0]}
+		panels[0].title = "" // the figure's title says it
+	}
 	prep := make([]preparedPanel, len(panels))
 	var cw, ch, sw vg.Length
 	areas := map[vg.Length][2]vg.Length{}
