@@ -37,9 +37,6 @@ func seedRun(t testing.TB, n int, noisy bool, o quant.Options) (*quant.Result, *
 	in.Tile = [2]int{8, 8} // every core busy
 	mem := quant.NewMemory()
 	o.Elements, o.Edges = sc.Elements, sc.Edges
-	if o.BackgroundTerms == 0 {
-		o.BackgroundTerms = 6
-	}
 	res, err := quant.Run(ctx, in, mem, o)
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +71,8 @@ func TestFineStructureSeedScenario(t *testing.T) {
 		t.Skip("simulates and fits 4 x 1024 spectra, 130 parameters each")
 	}
 	fine := &quant.FineStructure{}
-	plain, _ := seedRun(t, 16, false, quant.Options{})
-	withFS, _ := seedRun(t, 16, false, quant.Options{FineStructure: fine})
+	plain, _ := seedRun(t, 16, false, quant.Options{BackgroundTerms: 6})
+	withFS, _ := seedRun(t, 16, false, quant.Options{BackgroundTerms: 6, FineStructure: fine})
 	np, nf := plain.Plan.NumParams(), withFS.Plan.NumParams()
 	if nf != np+4*components.DefaultFinePoints {
 		t.Fatalf("%d parameters with fine structure, %d without", nf, np)
@@ -100,8 +97,8 @@ func TestFineStructureSeedScenario(t *testing.T) {
 		}
 	}
 	// Poisson data: spread = propagated, with and without.
-	noisyP, _ := seedRun(t, 32, true, quant.Options{})
-	noisyF, _ := seedRun(t, 32, true, quant.Options{FineStructure: fine})
+	noisyP, _ := seedRun(t, 32, true, quant.Options{BackgroundTerms: 6})
+	noisyF, _ := seedRun(t, 32, true, quant.Options{BackgroundTerms: 6, FineStructure: fine})
 	matrix := func(res *quant.Result) *quant.RegionSummary {
 		for i, r := range res.Summary.Regions {
 			if r.Name == "truth C=1" {

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -135,8 +136,20 @@ type Options struct {
 	// (K, L, M, a combined shell, or a subshell such as L3).
 	Elements, Edges []string
 	// BackgroundTerms is the number of power laws of a model built from
-	// Elements (default DefaultBackgroundTerms, 1..MaxBackgroundTerms).
+	// Elements (1..MaxBackgroundTerms). Zero lets the data choose
+	// (BackgroundChoice, doc/algorithms.md 9.1): NewPlanContext fits a
+	// sample of the scan with 4 to 9 terms and takes the smallest number
+	// beyond which the edge amplitudes no longer change. The reference's
+	// default is DefaultBackgroundTerms.
 	BackgroundTerms int
+	// EstimateOnsets estimates each edge's onset shift (a chemical shift,
+	// or a calibration error) on the mean spectrum of a sample of the
+	// scan by a non-linear fit, then fits every pixel with the shifts
+	// fixed (doc/algorithms.md 9.2), so that the fit stays linear.
+	EstimateOnsets bool
+	// onsetShifts (eV, one per edge of the model in order) are added to
+	// the edges' onset shifts: the estimates of EstimateOnsets.
+	onsetShifts []float64
 	// FineStructure, when set, adds a linear fine-structure component
 	// (the reference's GDOSLin, doc/algorithms.md 3.12) to edges of the
 	// model, built from Elements or a model file alike.
@@ -354,16 +367,89 @@ type Plan struct {
 	tiling  multispectrum.Tiling
 	units   string // of the elemental maps
 	long    string
+	choice  *BackgroundChoice
+	onsets  []OnsetEstimate
 }
 
 // NewPlan resolves the options against the input and checks everything
 // a run needs before anything is written: the model (elements, edges,
 // cross sections), the instrument, the window (every edge's onset inside
-// it), the method and the regions.
+// it), the method and the regions. It is NewPlanContext without a
+// deadline.
 func NewPlan(in Input, opts Options) (*Plan, error) {
+	return NewPlanContext(context.Background(), in, opts)
+}
+
+// NewPlanContext is NewPlan. When the options leave a choice to the data
+// (BackgroundTerms = 0 for a model built from Elements, EstimateOnsets)
+// it first checks the options, then reads a sample of the scan (at most
+// MaxSamplePixels pixels on a regular grid) and fits it to make the
+// choice (doc/algorithms.md 9.1, 9.2), which the plan records
+// (BackgroundChoice, Onsets, Params).
+func NewPlanContext(ctx context.Context, in Input, opts Options) (*Plan, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, &OptionError{err}
 	}
+	auto := opts.Model == nil && opts.BackgroundTerms == 0
+	if !auto && !opts.EstimateOnsets {
+		return newPlan(in, opts)
+	}
+	// Everything but the choice is checked first, on a fixed choice.
+	check := opts
+	check.EstimateOnsets = false
+	if auto {
+		check.BackgroundTerms = DefaultBackgroundTerms
+	}
+	p, err := newPlan(in, check)
+	if err != nil {
+		return nil, err
+	}
+	var window *[2]float64
+	if w := p.mf.Fit.Window; len(w) == 2 {
+		window = &[2]float64{w[0], w[1]}
+	}
+	s, err := samplePixels(ctx, in, p.Workers())
+	if err != nil {
+		return nil, err
+	}
+	var onsets []OnsetEstimate
+	if opts.EstimateOnsets {
+		eo := opts
+		if auto {
+			eo.BackgroundTerms = MaxAutoBackgroundTerms
+		}
+		if onsets, err = estimateOnsets(ctx, s, eo, in.Instrument, window); err != nil {
+			return nil, err
+		}
+		for _, e := range onsets {
+			opts.onsetShifts = append(opts.onsetShifts, e.Shift)
+		}
+	}
+	var choice *BackgroundChoice
+	if auto {
+		if choice, err = chooseBackgroundTerms(ctx, s, opts, in.Instrument, window); err != nil {
+			return nil, err
+		}
+		opts.BackgroundTerms = choice.Terms
+	}
+	if p, err = newPlan(in, opts); err != nil {
+		return nil, err
+	}
+	p.choice, p.onsets = choice, onsets
+	if choice != nil {
+		p.desc += "; " + choice.String()
+	}
+	if len(onsets) > 0 {
+		var d []string
+		for _, e := range onsets {
+			d = append(d, fmt.Sprintf("%s %+.2f eV", e.Edge, e.Shift))
+		}
+		p.desc += "; onset shifts estimated on the sample: " + strings.Join(d, ", ")
+	}
+	return p, nil
+}
+
+func newPlan(in Input, opts Options) (*Plan, error) {
 	if in.NY <= 0 || in.NX <= 0 {
 		return nil, fmt.Errorf("quant: the input scan is %dx%d", in.NY, in.NX)
 	}
@@ -506,6 +592,28 @@ func resolveModel(o Options, inst multispectrum.Instrument) (*ModelFile, string,
 			s = append(s, el+" "+o.Edges[i])
 		}
 		desc = fmt.Sprintf("linear background (%d terms) + %s", terms, strings.Join(s, ", "))
+	}
+	if len(o.onsetShifts) > 0 {
+		k := 0
+		for i, c := range mf.Components {
+			if c.Type != "edge" {
+				continue
+			}
+			if k >= len(o.onsetShifts) {
+				return nil, "", errors.New("quant: more edges than estimated onset shifts")
+			}
+			// The edge's shift parameter (held fixed) moves the edge by
+			// interpolation, so that sub-channel shifts count; the
+			// onset_shift of a model file moves the tabulated onset and
+			// acts in whole channels.
+			vals := map[string]float64{}
+			for name, v := range c.Values {
+				vals[name] = v
+			}
+			vals["shift"] += o.onsetShifts[k]
+			mf.Components[i].Values = vals
+			k++
+		}
 	}
 	if f := o.FineStructure; f != nil {
 		fs, err := f.specs(&mf)
@@ -843,8 +951,34 @@ func (p *Plan) Params() map[string]any {
 		"convex_background": p.convex(), "parameters": p.names, "gos": p.mf.GOS.Source, "gos_reference": p.source().Reference(), "lowloss": p.useLL,
 		"fit_ranges_eV": p.ranges, "channels_used": p.mask.Included(), "E0_V": p.mf.Instrument.E0,
 		"alpha_rad": p.mf.Instrument.Alpha, "beta_rad": p.mf.Instrument.Beta,
-		"scale_errors": p.opts.ScaleErrors, "chi2_limit": p.chi2Limit(), "misfit_fraction": p.misfitFraction()}
+		"scale_errors": p.opts.ScaleErrors, "chi2_limit": p.chi2Limit(), "misfit_fraction": p.misfitFraction(),
+		"background_terms": p.BackgroundTerms(), "background_choice": p.choice, "onset_estimates": p.onsets}
 }
+
+// BackgroundTerms returns the number of power laws of the model's linear
+// background (0 when it has none).
+func (p *Plan) BackgroundTerms() int {
+	n := 0
+	for _, c := range p.mf.Components {
+		if c.Type != "linear_background" {
+			continue
+		}
+		if len(c.Linspace) == 3 {
+			n += int(c.Linspace[2])
+		} else {
+			n += len(c.Exponents)
+		}
+	}
+	return n
+}
+
+// BackgroundChoice returns how the number of background terms was chosen
+// (Options.BackgroundTerms = 0), or nil when it was given.
+func (p *Plan) BackgroundChoice() *BackgroundChoice { return p.choice }
+
+// Onsets returns the onset shifts estimated on the mean spectrum
+// (Options.EstimateOnsets), or nil.
+func (p *Plan) Onsets() []OnsetEstimate { return p.onsets }
 
 // chi2Limit and misfitFraction are the misfit test's thresholds.
 func (p *Plan) chi2Limit() float64 {

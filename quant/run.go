@@ -66,7 +66,7 @@ type Result struct {
 // over the whole scan and the regions. With opts.FitOnly it writes the
 // fit outputs only.
 func Run(ctx context.Context, in Input, dst Destination, opts Options) (*Result, error) {
-	p, err := NewPlan(in, opts)
+	p, err := NewPlanContext(ctx, in, opts)
 	if err != nil {
 		return nil, err
 	}
