@@ -165,7 +165,16 @@ func (v *viewer) open() (*h5io.File, *viewListing, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if v.list != nil && sameFile(v.list.stamp, before) {
+	// Held open, the file cannot change. A stat after the open that
+	// differs from the one before means the file was written or replaced
+	// in between: list it now, and again on the next request.
+	after, err := os.Stat(v.path)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("could not open %s: %w", v.name, unwrapPath(err))
+	}
+	stable := sameFile(before, after)
+	if v.list != nil && stable && sameFile(v.list.stamp, after) {
 		return f, v.list, nil
 	}
 	start := time.Now()
@@ -174,13 +183,10 @@ func (v *viewer) open() (*h5io.File, *viewListing, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	// Held open, the file cannot change; a stat that differs from the one
-	// before the open means it was replaced in between: list it again on
-	// the next request.
-	if after, err := os.Stat(v.path); err == nil && sameFile(before, after) {
-		l.stamp = before
+	if stable {
+		l.stamp = after
 	}
-	l.version = fileVersion(before)
+	l.version = fileVersion(after)
 	if v.list != nil {
 		fmt.Fprintf(v.log, "eelsh5 view: %s changed; listed again in %.2f s (%d groups, %d fit steps)\n",
 			v.name, time.Since(start).Seconds(), len(l.sets), len(l.fits))
