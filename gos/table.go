@@ -69,12 +69,18 @@ func (t *Table) boundStates() int {
 // q below the table (its Kohl-orientation quirk), this reads the correct
 // one, G[iE, 0].
 func (t *Table) interpolate(e, q, onset float64) float64 {
-	nq, ne := len(t.Q), len(t.FreeEnergies)
+	ne := len(t.FreeEnergies)
 	ie := sort.Search(ne, func(i int) bool { return t.FreeEnergies[i]+onset >= e })
 	if ie == 0 || ie == ne {
 		return 0
 	}
-	iq := sort.SearchFloat64s(t.Q, q)
+	return t.interpolateAt(ie, sort.SearchFloat64s(t.Q, q), e, q, onset)
+}
+
+// interpolateAt is interpolate with the brackets found: ie (0 < ie <
+// len(FreeEnergies)) the first table energy >= e and iq the first q >= q.
+func (t *Table) interpolateAt(ie, iq int, e, q, onset float64) float64 {
+	nq := len(t.Q)
 	if iq == nq {
 		return 0
 	}
@@ -110,10 +116,33 @@ func (t *Table) rowInterpolate(i int, q float64) float64 {
 }
 
 // tableIntegrand adapts the table to the q integral of Setup.DSigmaDE:
-// Q = (q a0)^2 becomes q = sqrt(Q)/a0 in 1/m.
+// Q = (q a0)^2 becomes q = sqrt(Q)/a0 in 1/m. It returns what interpolate
+// returns, but finds the energy bracket once per energy and, as the q
+// integral visits increasing q, the q bracket by a forward walk from the
+// last one. The closure is not safe for concurrent use.
 func (t *Table) integrand(onset float64) Integrand {
+	nq, ne := len(t.Q), len(t.FreeEnergies)
+	lastE, lastQ := math.NaN(), math.Inf(1)
+	ie, iq := 0, 0
 	return func(e, Q float64) float64 {
-		return t.interpolate(e, math.Sqrt(Q)/BohrRadius, onset)
+		q := math.Sqrt(Q) / BohrRadius
+		if e != lastE {
+			lastE = e
+			ie = sort.Search(ne, func(i int) bool { return t.FreeEnergies[i]+onset >= e })
+			lastQ = math.Inf(1)
+		}
+		if ie == 0 || ie == ne {
+			return 0
+		}
+		if q >= lastQ {
+			for iq < nq && t.Q[iq] < q {
+				iq++
+			}
+		} else {
+			iq = sort.SearchFloat64s(t.Q, q)
+		}
+		lastQ = q
+		return t.interpolateAt(ie, iq, e, q, onset)
 	}
 }
 
