@@ -21,9 +21,10 @@ type GOSHMeta struct {
 	EdgesInfo map[string]gos.EdgeInfo
 }
 
-// WriteGOSH writes tables to a new GOSH file at path (doc/formats.md 1.2,
-// 1.9), readable by OpenGOSH and by eXSpy: per table /<Element>/<Name>/q
-// (1/m), free_energies (eV) and data (n_q, n_E) in 1/eV, with
+// WriteGOSH writes tables to a new GOSH file at path (the layout of
+// doc/formats.md 1.2; doc/algorithms.md 3.13), readable by OpenGOSH and by
+// eXSpy: per table /<Element>/<Name>/q (1/m), free_energies (eV) and data
+// (n_q, n_E) in 1/eV, with
 // ionization_energy (and onset_energy_guess when known) on its metadata
 // group; the root attribute file_format = "GOSH". The file is written
 // beside path and renamed into place, so a failure leaves no partial file;
