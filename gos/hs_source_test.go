@@ -95,10 +95,10 @@ func TestHSDiskCache(t *testing.T) {
 // of combined edges, pairs and single subshells; uncovered tables
 // skipped; Covers lists tables; positive cross sections from the onset.
 func TestHSSourceEdges(t *testing.T) {
-	src := HS("")
-	if src.Name() != "hs" || !strings.Contains(src.Reference(), HSVersion) {
+	if src := HS(""); src.Name() != "hs" || !strings.Contains(src.Reference(), HSVersion) {
 		t.Errorf("name %q reference %q", src.Name(), src.Reference())
 	}
+	src := NewTableSource("hs", testHS) // tables shared with the other tests
 	ax := multispectrum.EnergyAxis{Offset: 400, Dispersion: 1, Size: 800}
 	for _, c := range []struct {
 		el, edge string
@@ -129,7 +129,7 @@ func TestHSSourceEdges(t *testing.T) {
 		}
 	}
 	// U N edge: N7..N1, each table once.
-	db := NewHSDatabase("")
+	db := testHS
 	tabs, info, err := db.EdgeTables("U", "N67")
 	if err != nil || len(tabs) != 1 || tabs[0].Name != "N67" || info["N6"].Table != "N67" || info["N7"].Occupancy != 4.0/7 {
 		t.Errorf("U N67: %v %v", err, info)
