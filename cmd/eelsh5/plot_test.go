@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	stddraw "image/draw"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -954,4 +956,63 @@ func TestRenderFigures(t *testing.T) {
 		renderFigures(f, paths, workers)
 		t.Error("no panic")
 	}()
+}
+
+// BenchmarkEncodePNG writes a figure of ten 128x128 maps (as the seed's
+// coefficient maps: noise, regions, a diverging and a sequential scale)
+// with image/png at png.BestSpeed and with encodePNG, side by side; it
+// reports the file sizes.
+func BenchmarkEncodePNG(b *testing.B) {
+	const n = 128
+	rnd := rand.New(rand.NewPCG(5, 6))
+	var panels []mapPanel
+	for k := range 10 {
+		z := make([]float64, n*n)
+		for i := range z {
+			iy, ix := i/n, i%n
+			z[i] = rnd.NormFloat64()
+			if k >= 6 && (iy-64)*(iy-64)+(ix-64)*(ix-64) < 900 {
+				z[i] += 5
+			}
+		}
+		panels = append(panels, mapPanel{title: fmt.Sprintf("component %d", k), z: z, kind: autoScale})
+	}
+	path := filepath.Join(b.TempDir(), "maps.png")
+	if err := drawMapGrid(path, header{"Ten maps", "128 x 128 pixels"}, newScanGeom(n, n, multispectrum.PixelScan()), panels, nil, 0); err != nil {
+		b.Fatal(err)
+	}
+	src, err := decodePNG(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := image.NewRGBA(src.Bounds())
+	stddraw.Draw(img, img.Bounds(), src, image.Point{}, stddraw.Src)
+	for _, c := range []struct {
+		name   string
+		encode func(w io.Writer, m image.Image) error
+	}{
+		{"image_png_BestSpeed", func(w io.Writer, m image.Image) error {
+			return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, m)
+		}},
+		{"encodePNG", encodePNG},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var size countingWriter
+			for i := 0; i < b.N; i++ {
+				size = 0
+				if err := c.encode(&size, img); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(size), "bytes/file")
+			b.SetBytes(int64(len(img.Pix)))
+		})
+	}
+}
+
+type countingWriter int
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }
