@@ -29,6 +29,10 @@ const (
 	// change counts as real (not noise).
 	BackgroundChangeLimit  = 0.01
 	BackgroundChangeSigmas = 3.0
+	// MaxFineSamplePixels bounds the sample pixels the rules fit when the
+	// model has fine structure (its tens of parameters make a pixel some
+	// eighty times dearer).
+	MaxFineSamplePixels = 64
 	// MaxOnsetShift bounds an estimated onset shift (eV), and
 	// MaxOnsetPixels the sample pixels the estimate fits.
 	MaxOnsetShift  = 20.0
@@ -41,13 +45,17 @@ const (
 // mean amplitude over the sample both by more than
 // BackgroundChangeLimit (relative) and by more than
 // BackgroundChangeSigmas standard errors; MaxAutoBackgroundTerms when no N
-// passes.
+// passes, and N when N+1 terms cannot fit most of the sample.
 type BackgroundChoice struct {
 	Terms  int           `json:"terms"`
 	Pixels int           `json:"sample_pixels"`
 	Steps  []TermsChange `json:"steps"`
 	Rule   string        `json:"rule"`
 	Edges  []string      `json:"edges"`
+	// Unusable is the number of terms at which most sample pixels could
+	// not be fitted (a degenerate basis), which ended the search; 0 when
+	// none did.
+	Unusable int `json:"unusable_terms,omitempty"`
 }
 
 // TermsChange is the change of the edges' mean amplitudes over the
@@ -162,12 +170,10 @@ func (k sampleSink) WriteTile(t *multispectrum.Tile) error {
 }
 
 // subOptions are the options of a fit the rules run on the sample: the
-// main options without fine structure (whose many parameters would
-// follow any change and cost a hundred times more), outputs or regions,
-// with the quantification window fixed.
+// main options without outputs or regions, with the quantification
+// window fixed.
 func (o Options) subOptions(window *[2]float64) Options {
 	s := o
-	s.FineStructure = nil
 	s.FitOnly, s.NoModelCube = true, true
 	s.Regions, s.Progress, s.ScaleErrors = nil, nil, false
 	s.EstimateOnsets = false
@@ -196,7 +202,11 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 		o.Method = "wls"
 	}
 	so := o.subOptions(window)
-	in := CubeInput(s.thin(MaxOnsetPixels), s.thinLow(MaxOnsetPixels), inst)
+	limit := MaxOnsetPixels
+	if o.hasFineStructure() {
+		limit = MaxFineSamplePixels
+	}
+	in := CubeInput(s.thin(limit), s.thinLow(limit), inst)
 	npx := in.NX
 	var labels []string
 	total := func(shifts []float64) (float64, error) {
@@ -239,6 +249,7 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 	// step tries c0-h and c0+h and moves to the vertex of the parabola
 	// through them (at most 2h away); it returns whether the vertex was
 	// inside [c0-h, c0+h].
+	found := make([]bool, ne)
 	step := func(k int, h float64) (bool, error) {
 		c0 := shifts[k]
 		lo, err := try(k, c0-h)
@@ -254,7 +265,7 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 		switch {
 		case curv > 0:
 			d = -(hi - lo) / (2 * h) / curv
-			errs[k] = math.Sqrt(2 / curv)
+			errs[k], found[k] = math.Sqrt(2/curv), true
 		case lo < hi:
 			d = -2 * h
 		default:
@@ -270,12 +281,13 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 		if err != nil {
 			return false, err
 		}
+		moved := false
 		for _, c := range []struct{ x, f float64 }{{nv, v}, {c0 - h, lo}, {c0 + h, hi}} {
 			if c.f < best {
-				best, shifts[k] = c.f, c.x
+				best, shifts[k], moved = c.f, c.x, true
 			}
 		}
-		return inside, nil
+		return inside || !moved, nil
 	}
 	for k := range ne {
 		// Walk downhill in steps of up to 2 eV until the minimum is
@@ -295,11 +307,32 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 			return nil, fmt.Errorf("quant: estimating the edge onsets: %w", err)
 		}
 	}
+	for k := range ne {
+		if !found[k] {
+			return nil, fmt.Errorf("quant: the onset of %s could not be estimated: the sample's chi-square has no minimum near %+.2f eV (the chi-square hardly changes with it, as when a fine structure absorbs the shift, or the edge's shape does not follow the data, as with white lines and no fine structure)", labels[k], shifts[k])
+		}
+	}
 	out := make([]OnsetEstimate, ne)
 	for k := range out {
 		out[k] = OnsetEstimate{Edge: labels[k], Shift: shifts[k], Error: errs[k]}
 	}
 	return out, nil
+}
+
+// hasFineStructure reports whether the model of the options has fine
+// structure.
+func (o Options) hasFineStructure() bool {
+	if o.FineStructure != nil {
+		return true
+	}
+	if o.Model != nil {
+		for _, c := range o.Model.Components {
+			if c.Type == "fine_structure" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func indexOf(names []string, s string) int {
@@ -323,8 +356,12 @@ func chooseBackgroundTerms(ctx context.Context, s *sample, o Options, inst multi
 		o.Method = "wls"
 	}
 	so := o.subOptions(window)
-	in := CubeInput(s.core, s.low, inst)
-	npx := s.core.NX
+	limit := MaxSamplePixels
+	if o.hasFineStructure() {
+		limit = MaxFineSamplePixels
+	}
+	in := CubeInput(s.thin(limit), s.thinLow(limit), inst)
+	npx := in.NX
 	type fit struct{ a, v [][]float64 } // per edge, per pixel: amplitude, variance
 	var prev *fit
 	ch := &BackgroundChoice{Pixels: npx, Rule: fmt.Sprintf("smallest N in %d..%d whose step to N+1 changes no edge's mean amplitude by more than %g%% and %g standard errors",
@@ -343,17 +380,34 @@ func chooseBackgroundTerms(ctx context.Context, s *sample, o Options, inst multi
 			}
 		}
 		cur := &fit{a: make([][]float64, len(edges)), v: make([][]float64, len(edges))}
+		usable := 0
 		for x := range npx {
 			c, v := mem.Pixel(StreamCoefficients, 0, x), mem.Pixel(StreamCRLB, 0, x)
-			st := fitters.Status(mem.Pixel(StreamStatus, 0, x)[0])
+			ok := fitters.Status(mem.Pixel(StreamStatus, 0, x)[0]) == fitters.OK
+			for _, e := range edges {
+				ok = ok && !math.IsNaN(c[e.Param]) && v[e.Param] >= 0 && !math.IsInf(v[e.Param], 0)
+			}
+			if ok {
+				usable++
+			}
 			for i, e := range edges {
 				a, va := c[e.Param], v[e.Param]
-				if st != fitters.OK {
+				if !ok {
 					a, va = math.NaN(), math.NaN()
 				}
 				cur.a[i] = append(cur.a[i], a)
 				cur.v[i] = append(cur.v[i], va)
 			}
+		}
+		// A basis so degenerate that most pixels cannot be fitted (or
+		// have no finite CRLB) ends the search: the last usable one is
+		// taken.
+		if 2*usable <= npx {
+			if prev == nil {
+				return nil, fmt.Errorf("quant: choosing the background terms: %d of %d sample pixels could not be fitted with %d terms", npx-usable, npx, n)
+			}
+			ch.Terms, ch.Unusable = n-1, n
+			return ch, nil
 		}
 		if prev != nil {
 			step := TermsChange{From: n - 1}
@@ -404,8 +458,11 @@ func pairedChange(a, b, va, vb []float64) (rel, sigmas float64) {
 	} else {
 		se = math.Sqrt(svd/n) / math.Sqrt(n)
 	}
-	if se == 0 {
-		return rel, math.Inf(1)
+	// Equal variances with a single pixel: any change is real; the
+	// floor keeps the figure finite for the step's JSON.
+	se = math.Max(se, 1e-12*math.Abs(mean))
+	if se == 0 || mean == 0 {
+		return 0, 0
 	}
 	return rel, md / se
 }
@@ -422,6 +479,9 @@ func (c *BackgroundChoice) String() string {
 			}
 		}
 		s = append(s, fmt.Sprintf("%d->%d %.2g%%", st.From, st.From+1, 100*w))
+	}
+	if c.Unusable > 0 {
+		s = append(s, fmt.Sprintf("%d terms: most pixels not fitted", c.Unusable))
 	}
 	return fmt.Sprintf("%d terms chosen on %d pixels (largest significant change of an edge amplitude: %s)", c.Terms, c.Pixels, strings.Join(s, ", "))
 }

@@ -20,7 +20,8 @@ type modelFlags struct {
 	Model      string        `type:"existingfile" help:"Model file (TOML; see the README). Default: built from --elements and --edges."`
 	Elements   []string      `placeholder:"C,N,O,Fe" help:"Elements for a model built from flags, comma separated."`
 	Edges      []string      `placeholder:"K,K,K,L" help:"Edge of each element, comma separated."`
-	BgTerms    int           `name:"background-terms" default:"4" help:"Power-law terms of the linear background of a model built from flags (exponents linspace(1, 5, N)), 1..12."`
+	BgTerms    string        `name:"background-terms" default:"auto" placeholder:"auto|N" help:"Power-law terms of the linear background of a model built from flags (exponents linspace(1, 5, N)): 1..12, or auto (default): the smallest number in 4..8 beyond which the edge amplitudes of a sample of the scan stop changing (doc/algorithms.md 9.1; the reference's default is 4)."`
+	Onsets     bool          `name:"estimate-onsets" help:"Estimate each edge's onset shift (chemical shift or calibration error) on a sample of the scan, then fit every pixel with the shifts fixed (doc/algorithms.md 9.2)."`
 	E0         *float64      `name:"E0" placeholder:"VOLTS" help:"Acceleration voltage in volts (default: the model file, else the file's instrument metadata)."`
 	Alpha      *float64      `placeholder:"RAD" help:"Convergence semi-angle in radians (default: the model file, else the metadata)."`
 	Beta       *float64      `placeholder:"RAD" help:"Collection semi-angle in radians (default: the model file, else the metadata)."`
@@ -53,8 +54,13 @@ func (m *modelFlags) validate() (quant.Options, error) {
 	if m.Model == "" && len(m.Elements) != len(m.Edges) {
 		return quant.Options{}, fmt.Errorf("--elements has %d entries but --edges %d", len(m.Elements), len(m.Edges))
 	}
-	if m.BgTerms < 1 || m.BgTerms > quant.MaxBackgroundTerms {
-		return quant.Options{}, fmt.Errorf("--background-terms %d: must be 1..%d", m.BgTerms, quant.MaxBackgroundTerms)
+	terms := 0
+	if t := strings.TrimSpace(m.BgTerms); t != "auto" && t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > quant.MaxBackgroundTerms {
+			return quant.Options{}, fmt.Errorf("--background-terms %s: give auto or a number 1..%d", m.BgTerms, quant.MaxBackgroundTerms)
+		}
+		terms = n
 	}
 	if m.Model != "" && m.modelFile == nil {
 		f, err := os.Open(m.Model)
@@ -66,7 +72,7 @@ func (m *modelFlags) validate() (quant.Options, error) {
 			return quant.Options{}, err
 		}
 	}
-	o := quant.Options{Model: m.modelFile, Elements: m.Elements, Edges: m.Edges, BackgroundTerms: m.BgTerms,
+	o := quant.Options{Model: m.modelFile, Elements: m.Elements, Edges: m.Edges, BackgroundTerms: terms, EstimateOnsets: m.Onsets,
 		E0: m.E0, Alpha: m.Alpha, Beta: m.Beta, Method: m.Method, NoLowLoss: m.NoLowLoss, ScaleErrors: m.ScaleErr,
 		ConvexBackground: m.Background == "convex"}
 	fs, err := m.fineStructure()
@@ -267,6 +273,16 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 	ny, nx := p.Scan()
 	prog.say("%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
 		ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+	if ch := p.BackgroundChoice(); ch != nil {
+		prog.say("background: %s", ch)
+	}
+	if on := p.Onsets(); len(on) > 0 {
+		var d []string
+		for _, e := range on {
+			d = append(d, fmt.Sprintf("%s %+.2f +- %.2f eV", e.Edge, e.Shift, e.Error))
+		}
+		prog.say("onset shifts estimated on a sample of the scan: %s", strings.Join(d, ", "))
+	}
 	res, err := p.Run(g.ctx, beginFit{dst: dst, prog: prog, command: j.command, step: r.step})
 	if err != nil {
 		if g.ctx.Err() != nil && dst.Step() != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ type quantCmd struct {
 
 func (c *quantCmd) Help() string {
 	return `Elemental quantification: aligns the spectra on the zero loss (fast by default), fits a
-linear background (--background-terms, default 4) plus the edges of --elements/--edges
+linear background (--background-terms, chosen by the data by default) plus the edges of --elements/--edges
 convolved with each pixel's low loss, and writes a quant step (doc/processing-file.md) with the
 fit outputs, elemental maps (areal density in atoms/nm^2 when a low loss gives the
 incident intensity, else edge amplitudes), relative composition maps (at.%) with
@@ -126,7 +127,14 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		align.hint = "fit the raw cubes without alignment with --align none"
 		// Check the fit on the raw cubes, and the figures, before the
 		// alignment writes.
-		j, err := prepareFit(f, c.File, "quant", "raw", &c.modelFlags, opts)
+		// The data-driven choices (background terms, onsets) are made
+		// on the aligned cubes; the check takes fixed ones.
+		check := opts
+		check.EstimateOnsets = false
+		if check.Model == nil && check.BackgroundTerms == 0 {
+			check.BackgroundTerms = quant.DefaultBackgroundTerms
+		}
+		j, err := prepareFit(f, c.File, "quant", "raw", &c.modelFlags, check)
 		if err != nil {
 			return nil, err
 		}
@@ -324,7 +332,7 @@ func (c *demoCmd) Run(g *Globals) error {
 		return err
 	}
 	q := &quantCmd{File: file, Align: "fast", Step: "quant", Plots: figs, OverwritePlots: true, Overwrite: true, checkpointFlag: checkpointFlag{time.Second},
-		modelFlags: modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: c.BgTerms, Method: c.Method, gosFlags: c.gosFlags}}
+		modelFlags: modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: strconv.Itoa(c.BgTerms), Method: c.Method, gosFlags: c.gosFlags}}
 	prog := newProgress(g, "eelsh5 quant")
 	rep, err := quantFile(g, prog, q)
 	if err != nil {

@@ -132,8 +132,18 @@ func TestQuantSrTiO3FineStructure(t *testing.T) {
 		r, sd = quant.Ratio(c[i], c[j], quant.Triangle(cov.Data, p, i, i), quant.Triangle(cov.Data, p, j, j), quant.Triangle(cov.Data, p, i, j))
 		return r, sd, s.Chi2.Median
 	}
-	base := []string{"quant", path, "--elements", "Ti,O", "--edges", "L,K", "--align", "none", "-q"}
-	out, errs, code := eelsh5(t, append(base, "--step", "plain")...)
+	// The README's table: the defaults choose 6 background terms here
+	// and give Ti/O 0.297 with fine structure; the other rows take the
+	// reference's 4.
+	out, errs, code := eelsh5(t, "quant", path, "--elements", "Ti,O", "--edges", "L,K", "--align", "none", "-q", "--step", "auto", "--fine-structure", "all")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if ra, _, ca := ratio("auto"); math.Abs(ra-0.297) > 0.0005 || math.Abs(ca-0.85) > 0.005 {
+		t.Errorf("defaults with fine structure: Ti/O %.4f, reduced chi-square %.4g; the README states 0.297 and 0.85", ra, ca)
+	}
+	base := []string{"quant", path, "--elements", "Ti,O", "--edges", "L,K", "--align", "none", "--background-terms", "4", "-q"}
+	out, errs, code = eelsh5(t, append(base, "--step", "plain")...)
 	if code != 0 {
 		t.Fatal(errs)
 	}
@@ -354,7 +364,7 @@ func TestQuantPlotsNotOverwritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := prepareFit(f, first, "quant", "", &modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: 4, gosFlags: gosFlags{GOS: "hydrogenic"}}, quant.Options{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BackgroundTerms: 4})
+	j, err := prepareFit(f, first, "quant", "", &modelFlags{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BgTerms: "4", gosFlags: gosFlags{GOS: "hydrogenic"}}, quant.Options{Elements: []string{"C", "N", "O", "Fe"}, Edges: []string{"K", "K", "K", "L"}, BackgroundTerms: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
