@@ -215,7 +215,7 @@ func (c *gosBuildCmd) Help() string {
 	return `Computes the Hartree-Slater generalised oscillator strengths of every table the edge needs
 (doc/algorithms.md 3.13; L3 needs L23, the table of the whole 2p subshell, which the cross
 section scales by the element table's occupancy ratio 2/3) and writes them in the GOSH layout
-(doc/formats.md 1.9), which eelsh5 (--gos kohl --gos-file FILE) and eXSpy read. Tables come
+(doc/formats.md 1.2), which eelsh5 (--gos kohl --gos-file FILE) and eXSpy read. Tables come
 from the disk cache when they were computed before.`
 }
 
