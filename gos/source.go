@@ -26,7 +26,7 @@ type Part struct {
 type Edge struct {
 	Element string
 	Edge    string // as requested: "K", "L", "L3", ...
-	Source  string // "hydrogenic", "kohl" or "zhang"
+	Source  string // "hydrogenic", "hs", "kohl" or "zhang"
 	Onset   float64
 	Parts   []Part
 	eval    func(dst, energies []float64, disp float64, s Setup)
@@ -50,7 +50,7 @@ func (e *Edge) CrossSection(dst []float64, axis multispectrum.EnergyAxis, s Setu
 
 // Source makes edges from one kind of GOS.
 type Source interface {
-	// Name is "hydrogenic", "kohl" or "zhang".
+	// Name is "hydrogenic", "hs", "kohl" or "zhang".
 	Name() string
 	// Reference describes where the GOS come from (file and DOI).
 	Reference() string
@@ -134,8 +134,8 @@ type TableSource struct {
 	tabs map[string]*Table
 }
 
-// NewTableSource returns a source named "kohl" (DFT tables) or "zhang"
-// (Dirac tables) over db.
+// NewTableSource returns a source named "kohl" (DFT tables), "zhang"
+// (Dirac tables) or "hs" (HSDatabase) over db.
 func NewTableSource(name string, db Database) *TableSource {
 	return &TableSource{name: name, db: db, tabs: map[string]*Table{}}
 }
