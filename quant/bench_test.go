@@ -2,10 +2,7 @@ package quant
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"runtime"
-	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +25,11 @@ type seedFit struct {
 	p, nc     int
 	lay       multispectrum.Layout
 }
+
+// processCPUTime returns the CPU time (user and system, all threads) the
+// test process has used so far, where the system reports it
+// (ladder_test.go), else 0.
+var processCPUTime = func() time.Duration { return 0 }
 
 var (
 	seedFitMu    sync.Mutex
@@ -97,7 +99,9 @@ func (s *seedFit) run(outs []*multispectrum.Array, opts ...multispectrum.Process
 // BenchmarkFitSeedScenario fits the aligned-shape seed data (128 x 128,
 // 2028 channels, per-pixel low loss) with the seed model through the
 // streaming driver on all cores: weighted fit, CRLB and covariance of all
-// parameters and the model cube. It reports spectra per second, with the
+// parameters and the model cube. It reports spectra per second and the
+// process's CPU time per spectrum (all threads; the measure of work that
+// other processes on a shared machine disturb least), with the
 // normal equations on the AVX2/FMA kernels (kernel=simd; the Go loops on
 // CPUs without them) and on the Go loops (kernel=go), one after the other
 // in each round, so that -count N alternates them; compare with
@@ -112,12 +116,17 @@ func BenchmarkFitSeedScenario(b *testing.B) {
 		b.Run("kernel="+kernel, func(b *testing.B) {
 			was := simd.SetAccelerated(kernel == "simd")
 			defer simd.SetAccelerated(was)
+			cpu := processCPUTime()
 			for b.Loop() {
 				if err := s.run(outs); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu = processCPUTime() - cpu
 			b.ReportMetric(float64(b.N*n*n)/b.Elapsed().Seconds(), "spectra/s")
+			if cpu > 0 {
+				b.ReportMetric(cpu.Seconds()/float64(b.N*n*n)*1e6, "cpu-us/spectrum")
+			}
 			// Sanity: the carbon amplitude (true 1 everywhere) is recovered.
 			if c := outs[0].Pixel(3, 3)[4]; math.Abs(c-1) > 0.5 {
 				b.Fatalf("C amplitude %v", c)
@@ -214,116 +223,6 @@ func TestSeedPixelAllocatesNothing(t *testing.T) {
 		simd.SetAccelerated(was)
 		if allocs != 0 || st != fitters.OK {
 			t.Errorf("accelerated %v: status %v, %v allocations per pixel", accelerated && simd.Accelerated(), st, allocs)
-		}
-	}
-}
-
-// repeatSource reads any scan by repeating a block of simulated pixels
-// (pixel (y, x) is block pixel (y mod ny, x mod nx)), so that the ladder
-// measures the fit and the driver at any scan size with memory bounded by
-// the tiles, as a file does.
-type repeatSource struct{ core, low *multispectrum.Cube }
-
-// ReadTile implements multispectrum.Source.
-func (s repeatSource) ReadTile(t *multispectrum.Tile) error {
-	r := t.Region
-	for k, c := range []*multispectrum.Cube{s.core, s.low} {
-		w := c.Width
-		for y := 0; y < r.NY; y++ {
-			for x := 0; x < r.NX; x++ {
-				q := y*r.NX + x
-				copy(t.In[k][q*w:(q+1)*w], c.Pixel((r.Y0+y)%c.NY, (r.X0+x)%c.NX))
-			}
-		}
-	}
-	return nil
-}
-
-// statusSink checks every tile's status stream and keeps nothing else.
-type statusSink struct{ bad int }
-
-// WriteTile implements multispectrum.Sink.
-func (s *statusSink) WriteTile(t *multispectrum.Tile) error {
-	for q := 0; q < t.Region.Pixels(); q++ {
-		if t.Out[3][3*q+2] != float64(fitters.OK) {
-			s.bad++
-		}
-	}
-	return nil
-}
-
-// peakMemory samples the Go runtime's memory every millisecond until
-// stop is called, which returns the largest live heap (heap objects) and
-// the largest memory mapped by the runtime and not returned to the
-// operating system, in bytes.
-func peakMemory() (stop func() (heap, mapped uint64)) {
-	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"},
-		{Name: "/memory/classes/heap/released:bytes"}}
-	var heap, mapped uint64
-	sample := func() {
-		metrics.Read(samples)
-		heap = max(heap, samples[0].Value.Uint64())
-		mapped = max(mapped, samples[1].Value.Uint64()-samples[2].Value.Uint64())
-	}
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				sample()
-				return
-			case <-tick.C:
-				sample()
-			}
-		}
-	}()
-	return func() (uint64, uint64) {
-		close(done)
-		<-finished
-		return heap, mapped
-	}
-}
-
-// BenchmarkScaling is the scaling ladder of the seed fit (issue 16 item
-// 4): scan sizes 32^2 to 512^2 by 1 and 2 workers, the seed fit of
-// BenchmarkFitSeedScenario (with the model cube) through the streaming
-// driver on 11 x 11 tiles (the chunks of a seed file), the pixels read by
-// the I/O goroutine from a repeated 32 x 32 simulated block and the
-// outputs checked and dropped by the sink. It reports spectra/s, spectra/s
-// per worker, and the peak live heap and peak memory mapped by the Go
-// runtime during the run (MiB; the block and the engine, about 35 MiB,
-// included). The larger sizes take minutes; choose rungs by name:
-//
-//	go test -run '^$' -bench 'Scaling/size=(32|64|128)/' -benchtime 1x ./quant
-func BenchmarkScaling(b *testing.B) {
-	block := newSeedFit(b, 32)
-	src := repeatSource{core: block.core, low: block.low}
-	for _, n := range []int{32, 64, 128, 256, 512} {
-		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("size=%d/workers=%d", n, workers), func(b *testing.B) {
-				runtime.GC()
-				stop := peakMemory()
-				var sink statusSink
-				for b.Loop() {
-					err := multispectrum.Process(context.Background(), src, &sink, multispectrum.NewTiling(n, n, 11, 11), block.lay,
-						block.eng.NewWorkspace, block.kernel, multispectrum.Workers(workers))
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				heap, mapped := stop()
-				if sink.bad > 0 {
-					b.Fatalf("%d pixels not ok", sink.bad)
-				}
-				rate := float64(b.N*n*n) / b.Elapsed().Seconds()
-				b.ReportMetric(rate, "spectra/s")
-				b.ReportMetric(rate/float64(workers), "spectra/s/worker")
-				b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
-				b.ReportMetric(float64(mapped)/(1<<20), "peak-mapped-MiB")
-			})
 		}
 	}
 }
