@@ -1,0 +1,121 @@
+package classic
+
+import (
+	"fmt"
+
+	"github.com/eelsh5/eelsh5/multispectrum"
+)
+
+// SumOptions configure Sum.
+type SumOptions struct {
+	// Region is the part of the scan to sum (nil: all of it).
+	Region *multispectrum.Region
+}
+
+// SumPlan returns the plan of Sum: one spectrum (a 1 x 1 scan) per cube,
+// on the cube's axis.
+func SumPlan(in Input, opts SumOptions) (*Plan, multispectrum.Region, error) {
+	if err := in.check(); err != nil {
+		return nil, multispectrum.Region{}, err
+	}
+	r := multispectrum.Region{NY: in.NY, NX: in.NX}
+	if opts.Region != nil {
+		r = *opts.Region
+		if r.Y0 < 0 || r.X0 < 0 || r.NY < 1 || r.NX < 1 || r.Y0+r.NY > in.NY || r.X0+r.NX > in.NX {
+			return nil, r, fmt.Errorf("classic: sum region %v lies outside the %dx%d scan", r, in.NY, in.NX)
+		}
+	}
+	p := &Plan{Operation: "sum", NY: 1, NX: 1, FY: 1, FX: 1,
+		Params: map[string]any{"region": []int{r.Y0, r.Y0 + r.NY, r.X0, r.X0 + r.NX}, "pixels": r.Pixels()}}
+	for _, c := range in.Cubes {
+		p.Streams = append(p.Streams, Stream{Name: c.Name, Kind: CubeStream, Width: c.Axis.Size, Axis: c.Axis, Units: "counts"})
+	}
+	p.Default = p.Streams[0].Name
+	return p, r, nil
+}
+
+// Sum adds the spectra of a region of the scan (default: all of it) into
+// one spectrum per cube, written as a 1 x 1 scan that every command reads
+// as a single spectrum. Tiles of the region are summed by the workers and
+// the partial sums added in tile order, so the result does not depend on
+// the number of workers.
+func Sum(in Input, opts SumOptions, dst Destination, ro RunOptions) (*Result, error) {
+	p, r, err := SumPlan(in, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := dst.Begin(p)
+	if err != nil {
+		return nil, err
+	}
+	widths := make([]int, len(in.Cubes))
+	aux := 0
+	for k, c := range in.Cubes {
+		widths[k] = c.Axis.Size
+		aux += c.Axis.Size
+	}
+	ty, tx := in.Tile[0], in.Tile[1]
+	if ty <= 0 || tx <= 0 {
+		ty, tx = 32, 32
+	}
+	tl := multispectrum.NewTiling(r.NY, r.NX, min(ty, r.NY), min(tx, r.NX))
+	// The region's pixels read as a scan of their own.
+	rp := &Plan{Y0: r.Y0, X0: r.X0, FY: 1, FX: 1}
+	src := &cubeSource{cubes: in.Cubes, plan: rp}
+	total := make([]float64, aux)
+	// Tiles finish in any order: their partial sums wait until every
+	// earlier tile is added (at most workers+depth of them are pending).
+	pending, free, next := map[int][]float64{}, [][]float64{}, 0
+	sink := sinkFunc(func(t *multispectrum.Tile) error {
+		var b []float64
+		if n := len(free); n > 0 {
+			b, free = free[n-1], free[:n-1]
+		} else {
+			b = make([]float64, aux)
+		}
+		copy(b, t.Aux)
+		pending[t.Index] = b
+		for {
+			b, ok := pending[next]
+			if !ok {
+				return nil
+			}
+			multispectrum.AddTo(total, b)
+			delete(pending, next)
+			free = append(free, b)
+			next++
+		}
+	})
+	fn := func(_ struct{}, t *multispectrum.Tile) error {
+		clear(t.Aux)
+		o := 0
+		for k, w := range widths {
+			acc := t.Aux[o : o+w]
+			for q := range t.Region.Pixels() {
+				multispectrum.AddTo(acc, t.In[k][q*w:(q+1)*w])
+			}
+			o += w
+		}
+		return nil
+	}
+	err = multispectrum.Process(ro.ctx(), src, sink, tl, multispectrum.Layout{In: widths, Aux: aux}, noWorkspace, fn, ro.process()...)
+	if err != nil {
+		return nil, err
+	}
+	t := &multispectrum.Tile{Region: multispectrum.Region{NY: 1, NX: 1}}
+	o := 0
+	for _, w := range widths {
+		t.Out = append(t.Out, total[o:o+w])
+		o += w
+	}
+	if err := out.WriteTile(t); err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: p, Spectra: r.Pixels(), Summary: map[string]any{"pixels": r.Pixels()}}
+	return res, out.Finish(res)
+}
+
+// sinkFunc is a Sink of a function.
+type sinkFunc func(t *multispectrum.Tile) error
+
+func (f sinkFunc) WriteTile(t *multispectrum.Tile) error { return f(t) }
