@@ -93,3 +93,45 @@ func TestHSOpticalLimit(t *testing.T) {
 		}
 	}
 }
+
+// Bethe sum rule (Egerton 2011, 3.2.3; Inokuti, Rev. Mod. Phys. 43 (1971)
+// 297): at a large momentum transfer, where the Bethe ridge lies inside
+// the table (q a0 = 6.45: ridge at 570 eV), the GOS integrated over energy
+// (the table, then the power-law tail of 3.8 to infinity) approaches the
+// number of electrons of the subshell. This checks the continuum
+// normalisation in the self-consistent potential, which the Coulomb test
+// does not. Measured: C K 0.980, O K 0.964, Ti L23 1.056, Fe L23 1.050 of
+// N; the bound 0.93..1.07 is the uncertainty of the tail (up to a tenth of
+// the sum for the L shells) and of the transitions into occupied and bound
+// states the sum leaves out.
+func TestHSBetheSum(t *testing.T) {
+	for _, c := range []struct {
+		el, table string
+		n         float64
+	}{{"C", "K1", 2}, {"O", "K1", 2}, {"Ti", "L23", 6}, {"Fe", "L23", 6}} {
+		tab, err := testHS.Table(c.el, c.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nq := len(tab.Q)
+		iq := sort.SearchFloat64s(tab.Q, 6.4/BohrRadius)
+		var s float64
+		for ie := 1; ie < len(tab.FreeEnergies); ie++ {
+			de := tab.FreeEnergies[ie] - tab.FreeEnergies[ie-1]
+			s += 0.5 * de * (tab.GOS[(ie-1)*nq+iq] + tab.GOS[ie*nq+iq])
+		}
+		// Beyond the table: the power law of 3.8 through its last two
+		// energies (absolute, from the onset), integrated to infinity.
+		on, _ := hsOnset(c.el, c.table)
+		ne := len(tab.FreeEnergies)
+		e1, e2 := on+tab.FreeEnergies[ne-2], on+tab.FreeEnergies[ne-1]
+		g1, g2 := tab.GOS[(ne-2)*nq+iq], tab.GOS[(ne-1)*nq+iq]
+		r := math.Log(g1/g2) / math.Log(e2/e1)
+		tail := g2 * e2 / (r - 1)
+		s += tail
+		t.Logf("%s %s: integral of df/dE at q a0 = %.3g is %.4f of %g electrons (%.4f beyond 3 keV)", c.el, c.table, tab.Q[iq]*BohrRadius, s, c.n, tail)
+		if r := s / c.n; r < 0.93 || r > 1.07 {
+			t.Errorf("%s %s: Bethe sum %.4f for %g electrons", c.el, c.table, s, c.n)
+		}
+	}
+}
