@@ -68,6 +68,23 @@ type RunOptions struct {
 	// with one pixel there is no drift to correct. Aligned, the single
 	// pixel's axes are relabelled so that its zero loss is at 0 eV.
 	Single bool
+	// Part, when set, applies the shifts to the tiles of that part only
+	// (pass 2): the others are neither read nor written. The plan (the
+	// median and the crop) needs every pixel's shift, so a part takes
+	// Measured from a preparing run (Measure) rather than measuring.
+	Part Part
+	// Measured, when set, are the shifts and status of every pixel as a
+	// preparing run measured them: Run skips pass 1 and makes its plan
+	// from them, so that every part applies the same plan.
+	Measured *Measurement
+}
+
+// Measurement is pass 1 of an alignment: each pixel's measured shift
+// (eV; 0 where the status is not OK, which the plan replaces by the
+// median) and status, row-major.
+type Measurement struct {
+	Shifts []float64 `json:"shifts"`
+	Status []Status  `json:"status"`
 }
 
 // Stage is a pass of Run.
@@ -202,17 +219,28 @@ func (e *ReferenceError) Error() string {
 	return fmt.Sprintf("aligners: reference pixel %d,%d is outside the %dx%d scan", e.Y, e.X, e.NY, e.NX)
 }
 
-// Run measures every pixel's shift on the measured cube (pass 1: one
-// shift and status per pixel in memory), makes the plan (median for
-// pixels without a peak; cropped by the spread of the shifts about their
-// median and relabelled so that the zero loss is at 0 eV, doc/algorithms.md
-// 7.1, 7.2 and 7.5), and applies it to every cube (pass 2), streaming
-// tile by tile into dst. Nothing reaches dst before pass 1 has
-// succeeded. A single spectrum is refused (ErrSingleSpectrum) unless
-// opts.Single is set; when no pixel has a usable peak the error wraps
-// ErrNoUsablePeak.
-func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Result, error) {
+// tiling returns the tiles of a run over in.
+func (in Input) tiling() multispectrum.Tiling {
+	ty, tx := in.Tile[0], in.Tile[1]
+	if ty <= 0 || tx <= 0 {
+		ty, tx = 32, 32
+	}
+	return multispectrum.NewTiling(in.NY, in.NX, min(ty, in.NY), min(tx, in.NX))
+}
+
+// Tiling returns the tiles of a run over in (the chunks of Input.Tile),
+// which RunOptions.Part divides.
+func (in Input) Tiling() multispectrum.Tiling { return in.tiling() }
+
+// Measure is pass 1 of Run: it checks the input and options, measures
+// every pixel's shift on the measured cube (or takes opts.Measured) and
+// makes the plan and the aligned axes, writing nothing. A preparing run
+// stores Result.Measurement for the parts of a partitioned run.
+func Measure(ctx context.Context, in Input, opts RunOptions) (*Result, error) {
 	if err := Check(in, opts); err != nil {
+		return nil, err
+	}
+	if _, _, err := opts.Part.Tiles(in.tiling()); err != nil {
 		return nil, err
 	}
 	opts.defaults(in.Cubes[in.Measure].Axis)
@@ -220,11 +248,7 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	ty, tx := in.Tile[0], in.Tile[1]
-	if ty <= 0 || tx <= 0 {
-		ty, tx = 32, 32
-	}
-	tl := multispectrum.NewTiling(in.NY, in.NX, min(ty, in.NY), min(tx, in.NX))
+	tl := in.tiling()
 	mc := in.Cubes[in.Measure]
 	axis := mc.Axis
 	ref := make([]float64, axis.Size)
@@ -236,39 +260,41 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 	if _, err := NewEstimator(opts.Options, axis, ref, absolute); err != nil {
 		return nil, err
 	}
-	progress := func(s Stage) multispectrum.ProcessOption {
-		return multispectrum.Progress(func(done, total int) {
-			if opts.Progress != nil {
-				opts.Progress(s, done, total)
-			}
-		})
-	}
-
-	// Pass 1: measure the shifts.
-	w := axis.Size
-	est := multispectrum.NewArray(in.NY, in.NX, 2)
-	newEst := func() *Estimator {
-		e, _ := NewEstimator(opts.Options, axis, ref, absolute) // checked above
-		return e
-	}
-	measure := func(e *Estimator, t *multispectrum.Tile) error {
-		for p := 0; p < t.Region.Pixels(); p++ {
-			s, st := e.Estimate(t.In[0][p*w : (p+1)*w])
-			t.Out[0][2*p], t.Out[0][2*p+1] = s, float64(st)
-		}
-		return nil
-	}
-	err := multispectrum.Process(ctx, mc.Source, multispectrum.ArraySink{est}, tl,
-		multispectrum.Layout{In: []int{w}, Out: []int{2}}, newEst, measure, multispectrum.Workers(workers), progress(Measuring))
-	if err != nil {
-		return nil, err
-	}
 	np := in.NY * in.NX
 	res := &Result{Input: in, Measured: make([]float64, np), Status: make([]Status, np), Counts: map[Status]int{}, Options: opts}
+	if m := opts.Measured; m != nil {
+		if len(m.Shifts) != np || len(m.Status) != np {
+			return nil, fmt.Errorf("aligners: %d prepared shifts and %d status values for %d pixels", len(m.Shifts), len(m.Status), np)
+		}
+		copy(res.Measured, m.Shifts)
+		copy(res.Status, m.Status)
+	} else {
+		w := axis.Size
+		est := multispectrum.NewArray(in.NY, in.NX, 2)
+		newEst := func() *Estimator {
+			e, _ := NewEstimator(opts.Options, axis, ref, absolute) // checked above
+			return e
+		}
+		measure := func(e *Estimator, t *multispectrum.Tile) error {
+			for p := 0; p < t.Region.Pixels(); p++ {
+				s, st := e.Estimate(t.In[0][p*w : (p+1)*w])
+				t.Out[0][2*p], t.Out[0][2*p+1] = s, float64(st)
+			}
+			return nil
+		}
+		err := multispectrum.Process(ctx, mc.Source, multispectrum.ArraySink{est}, tl,
+			multispectrum.Layout{In: []int{w}, Out: []int{2}}, newEst, measure, multispectrum.Workers(workers), opts.progress(Measuring))
+		if err != nil {
+			return nil, err
+		}
+		for p := 0; p < np; p++ {
+			res.Measured[p], res.Status[p] = est.Data[2*p], Status(est.Data[2*p+1])
+		}
+	}
 	for p := 0; p < np; p++ {
-		res.Measured[p], res.Status[p] = est.Data[2*p], Status(est.Data[2*p+1])
 		res.Counts[res.Status[p]]++
 	}
+	var err error
 	res.Plan, err = NewPlan(res.Measured, res.Status, axis, opts.Method == Fast)
 	if errors.Is(err, ErrNoUsablePeak) {
 		return nil, fmt.Errorf("%w (%s)", err, res.describeCounts())
@@ -282,6 +308,55 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 		res.Axes = append(res.Axes, ax)
+	}
+	return res, nil
+}
+
+// Measurement returns pass 1 of the alignment, for the parts of a
+// partitioned run (RunOptions.Measured): the measured shifts, 0 where
+// the status is not OK (the plan takes the median there), and the status.
+func (r *Result) Measurement() *Measurement {
+	m := &Measurement{Shifts: make([]float64, len(r.Measured)), Status: append([]Status(nil), r.Status...)}
+	for p, v := range r.Measured {
+		if r.Status[p] == OK {
+			m.Shifts[p] = v
+		}
+	}
+	return m
+}
+
+func (o *RunOptions) progress(s Stage) multispectrum.ProcessOption {
+	return multispectrum.Progress(func(done, total int) {
+		if o.Progress != nil {
+			o.Progress(s, done, total)
+		}
+	})
+}
+
+// Run measures every pixel's shift on the measured cube (pass 1: one
+// shift and status per pixel in memory; Measure), makes the plan (median
+// for pixels without a peak; cropped by the spread of the shifts about
+// their median and relabelled so that the zero loss is at 0 eV,
+// doc/algorithms.md 7.1, 7.2 and 7.5), and applies it to every cube
+// (pass 2), streaming tile by tile into dst. Nothing reaches dst before
+// pass 1 has succeeded. A single spectrum is refused (ErrSingleSpectrum)
+// unless opts.Single is set; when no pixel has a usable peak the error
+// wraps ErrNoUsablePeak. With opts.Part only the part's tiles are
+// applied and written.
+func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Result, error) {
+	res, err := Measure(ctx, in, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts = res.Options
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	tl := in.tiling()
+	first, end, err := opts.Part.Tiles(tl)
+	if err != nil {
+		return nil, err
 	}
 
 	// Pass 2: apply the shifts to every cube.
@@ -311,8 +386,12 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 		}
 		return nil
 	}
+	popts := []multispectrum.ProcessOption{multispectrum.Workers(workers), opts.progress(Applying)}
+	if !opts.Part.Whole() {
+		popts = append(popts, multispectrum.Skip(func(i int) bool { return i < first || i >= end }))
+	}
 	err = multispectrum.Process(ctx, srcs, out, tl, multispectrum.Layout{In: lin, Out: lout},
-		func() struct{} { return struct{}{} }, apply, multispectrum.Workers(workers), progress(Applying))
+		func() struct{} { return struct{}{} }, apply, popts...)
 	if err != nil {
 		return nil, err
 	}
