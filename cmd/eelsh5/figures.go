@@ -823,10 +823,10 @@ func stepNames(f *h5io.File) []string {
 // errNothingToDraw is returned for a step without any figure.
 var errNothingToDraw = errors.New("nothing to draw")
 
-// drawFigures draws the figures of step into dir (created when needed)
-// and returns their paths. Existing figures are refused, before anything
-// is written, unless overwrite.
-func drawFigures(f *h5io.File, step, dir string, overwrite bool) ([]string, error) {
+// drawFigures draws the figures of step into dir (created when needed),
+// up to workers at once, and returns their paths. Existing figures are
+// refused, before anything is written, unless overwrite.
+func drawFigures(f *h5io.File, step, dir string, overwrite bool, workers int) ([]string, error) {
 	fs, err := planFigures(f, step)
 	if err != nil {
 		return nil, err
@@ -844,7 +844,7 @@ func drawFigures(f *h5io.File, step, dir string, overwrite bool) ([]string, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("could not create %q: %w", dir, err)
 	}
-	return renderFigures(fs.figs, paths, runtime.GOMAXPROCS(0))
+	return renderFigures(fs.figs, paths, workers)
 }
 
 // renderFigures prepares the figures in order on the calling goroutine
@@ -917,9 +917,9 @@ func renderFigures(figs []figure, paths []string, workers int) ([]string, error)
 }
 
 // drawStep draws the figures of a step for quant --plots, replacing
-// figures of an earlier run in dir.
+// figures of an earlier run in dir, as many at once as Go runs threads.
 func drawStep(f *h5io.File, step, dir string) ([]string, error) {
-	paths, err := drawFigures(f, step, dir, true)
+	paths, err := drawFigures(f, step, dir, true, runtime.GOMAXPROCS(0))
 	if errors.Is(err, errNothingToDraw) {
 		return nil, nil
 	}

@@ -25,7 +25,8 @@ status maps with a legend of their codes; the mean spectrum of a fit with its mo
 each component inside the fit window, the excluded ranges shaded and the residuals; the
 shift map with a histogram of the shifts; for the step raw (the imported or simulated
 cubes) the summed-intensity map and mean spectrum of each cube. A single spectrum (1x1
-scan) gets spectra, not maps. Existing figures are not replaced without --overwrite.`
+scan) gets spectra, not maps. Existing figures are not replaced without --overwrite.
+The figures are drawn -j at a time (default: all cores).`
 }
 
 func (c *plotCmd) Run(g *Globals) error {
@@ -45,7 +46,7 @@ func (c *plotCmd) Run(g *Globals) error {
 	if dir == "" {
 		dir = strings.TrimSuffix(c.File, filepath.Ext(c.File)) + "_" + step + "_figures"
 	}
-	files, err := drawFigures(f, step, dir, c.Overwrite)
+	files, err := drawFigures(f, step, dir, c.Overwrite, g.workers())
 	if errors.Is(err, errNothingToDraw) {
 		return fmt.Errorf("step %s of %s has nothing to draw", step, c.File)
 	}
