@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eelsh5/eelsh5/aligners"
 	"github.com/eelsh5/eelsh5/components"
 	"github.com/eelsh5/eelsh5/fitters"
 	"github.com/eelsh5/eelsh5/gos"
@@ -209,6 +210,44 @@ type Options struct {
 	// CheckpointEvery is the interval between checkpoints of outputs that
 	// keep them (default 1 s).
 	CheckpointEvery time.Duration
+
+	// Part, when set, fits only the tiles of that part of the run (the
+	// K-th of N contiguous tile ranges balanced by pixel count,
+	// aligners.Part): the others are neither read nor written, and the
+	// run ends with the part's running sums (Result.Sums) instead of the
+	// mean spectrum and summaries, which Plan.Merge makes from the sums of
+	// every part and the merged maps.
+	Part Part
+	// Prepared, when set, is the model a preparing run resolved
+	// (Plan.Prepared): the data-driven choices (background terms, onset
+	// shifts) are taken from it instead of being made again on a sample,
+	// so that every part of a partitioned run fits the same model. The
+	// model options (Model, Elements, Edges, BackgroundTerms,
+	// EstimateOnsets, FineStructure) must be those of the preparing run;
+	// they are not used.
+	Prepared *Prepared
+}
+
+// Part selects one part of a partitioned run (aligners.Part).
+type Part = aligners.Part
+
+// Prepared is what a preparing run of a partitioned fit or
+// quantification resolved once for every part: the model description
+// with the instrument, method, window, background terms and onset shifts
+// filled in, its one-line description, and how the data-driven choices
+// were made (for the provenance). It is JSON.
+type Prepared struct {
+	Model       *ModelFile        `json:"model_file"`
+	Description string            `json:"model"`
+	Choice      *BackgroundChoice `json:"background_choice"`
+	Onsets      []OnsetEstimate   `json:"onset_estimates"`
+}
+
+// Prepared returns the resolved model of the plan, for the parts of a
+// partitioned run (Options.Prepared).
+func (p *Plan) Prepared() *Prepared {
+	mf := p.mf.clone()
+	return &Prepared{Model: &mf, Description: p.desc, Choice: p.choice, Onsets: p.onsets}
 }
 
 // NamedRegion is a rectangle of the scan to summarise.
@@ -369,6 +408,8 @@ type Plan struct {
 	long    string
 	choice  *BackgroundChoice
 	onsets  []OnsetEstimate
+	// first, end are the tiles of Options.Part (all for a whole run).
+	first, end int
 }
 
 // NewPlan resolves the options against the input and checks everything
@@ -389,6 +430,19 @@ func NewPlan(in Input, opts Options) (*Plan, error) {
 func NewPlanContext(ctx context.Context, in Input, opts Options) (*Plan, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, &OptionError{err}
+	}
+	if pr := opts.Prepared; pr != nil {
+		if pr.Model == nil {
+			return nil, &OptionError{errors.New("quant: the prepared model is empty")}
+		}
+		po := opts
+		po.Model, po.Elements, po.Edges, po.BackgroundTerms, po.EstimateOnsets, po.FineStructure, po.onsetShifts = pr.Model, nil, nil, 0, false, nil, nil
+		p, err := newPlan(in, po)
+		if err != nil {
+			return nil, err
+		}
+		p.desc, p.choice, p.onsets = pr.Description, pr.Choice, pr.Onsets
+		return p, nil
 	}
 	auto := opts.Model == nil && opts.BackgroundTerms == 0
 	if !auto && !opts.EstimateOnsets {
@@ -554,6 +608,9 @@ func newPlan(in Input, opts Options) (*Plan, error) {
 		ty, tx = 32, 32
 	}
 	p.tiling = multispectrum.NewTiling(in.NY, in.NX, min(ty, in.NY), min(tx, in.NX))
+	if p.first, p.end, err = opts.Part.Tiles(p.tiling); err != nil {
+		return nil, &OptionError{fmt.Errorf("quant: %w", err)}
+	}
 	return p, nil
 }
 
@@ -927,6 +984,10 @@ func (p *Plan) Scan() (ny, nx int) { return p.in.NY, p.in.NX }
 
 // Tiling returns the tiles of the run.
 func (p *Plan) Tiling() multispectrum.Tiling { return p.tiling }
+
+// Part returns the part of the run (the zero Part for a whole run) and
+// its tiles [first, end) of Tiling.
+func (p *Plan) Part() (part Part, first, end int) { return p.opts.Part, p.first, p.end }
 
 // ElementUnits returns the units and long name of the elemental maps.
 func (p *Plan) ElementUnits() (units, long string) { return p.units, p.long }

@@ -3,6 +3,7 @@ package quant
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -55,6 +56,10 @@ type Result struct {
 	Chi2 *Chi2Summary
 	// Resumed tiles were written by an earlier, interrupted run.
 	Resumed int
+	// Sums are the running sums of a part of a partitioned run
+	// (Options.Part) over its pixels, which Plan.Merge adds up; a part
+	// has no Mean, Summary or Chi2. Nil for a whole run.
+	Sums []float64
 }
 
 // Run quantifies every pixel of the input (the ElementalQuantification
@@ -92,6 +97,13 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 	lay.Aux = sums.len()
 	done := make([]bool, tl.Len())
 	res := &Result{Plan: p, Spectra: p.in.NY * p.in.NX}
+	part := !p.opts.Part.Whole()
+	if part {
+		res.Spectra = 0
+		for i := p.first; i < p.end; i++ {
+			res.Spectra += tl.Region(i).Pixels()
+		}
+	}
 	d, s, err := out.Resume()
 	if err != nil {
 		return nil, err
@@ -114,7 +126,8 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 	}
 	sink := &checkpointSink{out: out, sums: sums, done: done, every: every, last: time.Now()}
 	k := newKernel(p)
-	popts := []multispectrum.ProcessOption{multispectrum.Workers(p.Workers()), multispectrum.Skip(func(i int) bool { return done[i] })}
+	first, end := p.first, p.end
+	popts := []multispectrum.ProcessOption{multispectrum.Workers(p.Workers()), multispectrum.Skip(func(i int) bool { return done[i] || i < first || i >= end })}
 	if p.opts.Progress != nil {
 		popts = append(popts, multispectrum.Progress(p.opts.Progress))
 	}
@@ -124,15 +137,64 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 		out.Checkpoint(done, sums.v)
 		return nil, err
 	}
+	if part {
+		res.Sums = sums.v
+	} else if err := p.finishSummaries(res, out, sums); err != nil {
+		return nil, err
+	}
+	if err := out.Finish(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// finishSummaries fills in the mean spectrum from the running sums and
+// the chi-square summary and quantification summary from the streams
+// read back.
+func (p *Plan) finishSummaries(res *Result, out Output, sums *meanSums) error {
+	var err error
 	res.Mean = p.meanSpectrum(sums)
 	if res.Chi2, err = p.chi2Summary(out); err != nil {
-		return nil, err
+		return err
 	}
 	if !p.opts.FitOnly {
 		if res.Summary, err = p.summarize(out); err != nil {
-			return nil, err
+			return err
 		}
 		res.Summary.Chi2 = res.Chi2
+	}
+	return nil
+}
+
+// Merge finishes a partitioned run from its parts without fitting
+// anything: dst begins the step as for a whole run (a processing file
+// maps each stream onto the parts' datasets), the running sums of the
+// parts (Result.Sums of each, in part order) are added into the mean
+// spectrum, and the chi-square summary and the quantification summary are
+// made from the streams read back through dst, as a whole run makes
+// them. p is the plan of the whole run (no Options.Part) with the
+// preparing run's model (Options.Prepared). The per-pixel streams equal
+// a whole run's bit for bit; the summaries too, since they are computed
+// from the maps; the mean spectrum to rounding (the parts' sums are
+// added in another order than a whole run's tiles).
+func (p *Plan) Merge(dst Destination, parts [][]float64) (*Result, error) {
+	if !p.opts.Part.Whole() {
+		return nil, errors.New("quant: merge the parts with the plan of the whole run")
+	}
+	sums := newMeanSums(len(p.names), p.in.CoreLoss.Size)
+	for k, s := range parts {
+		if len(s) != len(sums.v) {
+			return nil, fmt.Errorf("quant: part %d has %d running sums, the plan %d", k+1, len(s), len(sums.v))
+		}
+		multispectrum.AddTo(sums.v, s)
+	}
+	out, err := dst.Begin(p)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: p, Spectra: p.in.NY * p.in.NX}
+	if err := p.finishSummaries(res, out, sums); err != nil {
+		return nil, err
 	}
 	if err := out.Finish(res); err != nil {
 		return nil, err
