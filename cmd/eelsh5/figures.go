@@ -883,24 +883,26 @@ func renderFigures(figs []figure, paths []string, workers int) ([]string, error)
 			}
 		}()
 	}
-	for i, fig := range figs {
-		if failed.Load() {
-			break
-		}
-		draw, err := fig.prepare()
-		if err != nil {
-			errs[i] = err
-			break
-		}
-		jobs <- func() {
-			if errs[i] = draw(paths[i]); errs[i] != nil {
-				failed.Store(true)
-			} else {
-				drawn[i] = true
+	func() {
+		defer close(jobs) // also when a preparation panics
+		for i, fig := range figs {
+			if failed.Load() {
+				return
+			}
+			draw, err := fig.prepare()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			jobs <- func() {
+				if errs[i] = draw(paths[i]); errs[i] != nil {
+					failed.Store(true)
+				} else {
+					drawn[i] = true
+				}
 			}
 		}
-	}
-	close(jobs)
+	}()
 	wg.Wait()
 	if len(panics) > 0 {
 		panic(panics[0])
