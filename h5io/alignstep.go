@@ -25,6 +25,11 @@ type AlignmentOptions struct {
 	// aligned cubes.
 	Scan  multispectrum.ScanCalibration
 	Chunk [2]int
+	// Part, for a part of a partitioned run (aligners.RunOptions.Part),
+	// is stored in the step; Merge, for the merge of one, makes the
+	// aligned cubes the merge of the parts' cubes (virtual or copied).
+	Part  *PartNote
+	Merge *Merge
 }
 
 // AlignmentDestination writes an aligners.Run into a step of f: it
@@ -63,6 +68,11 @@ func (d *AlignmentDestination) Begin(r *aligners.Result) (aligners.Output, error
 		}
 		d.w = append(d.w, ds)
 	}
+	if d.opts.Merge != nil {
+		if err := d.opts.Merge.attach(d.f, d.step, d.w); err != nil {
+			return nil, err
+		}
+	}
 	return alignmentOutput{d}, nil
 }
 
@@ -100,6 +110,11 @@ func (o alignmentOutput) Finish(r *aligners.Result) error {
 	}
 	if err := d.f.writeWholeMap(d.step.Path(AlignStatus), MapSpec{Signal: AlignStatus, LongName: "alignment status", DType: Int8, Codes: aligners.StatusCodes, Scan: d.opts.Scan}, status); err != nil {
 		return err
+	}
+	if d.opts.Part != nil {
+		if err := writePart(d.step, d.opts.Part, nil); err != nil {
+			return err
+		}
 	}
 	return d.step.Commit(AlignShifts)
 }

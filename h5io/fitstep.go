@@ -66,6 +66,12 @@ type FitStepOptions struct {
 	// input's scan chunk), zero for the default.
 	Scan  multispectrum.ScanCalibration
 	Chunk [2]int
+	// Part, for a part of a partitioned run (quant.Options.Part), is
+	// stored with the part's running sums when the step is finished.
+	Part *PartNote
+	// Merge, for the merge of a partitioned run (quant.Plan.Merge), makes
+	// every stream the merge of the parts' streams (virtual or copied).
+	Merge *Merge
 }
 
 // FitStepDestination writes a quant.Run or fit into a step of f: it
@@ -120,6 +126,11 @@ func (d *FitStepDestination) Begin(p *quant.Plan) (quant.Output, error) {
 		err = d.reopen()
 	} else {
 		err = d.create()
+	}
+	if err == nil && d.opts.Merge != nil {
+		if err = d.opts.Merge.attach(d.f, d.step, d.ds); err == nil {
+			err = d.order()
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -321,6 +332,11 @@ func (o fitStepOutput) Finish(r *quant.Result) error {
 			curves[i] = Curve{Name: c.Name, Values: c.Values, LongName: c.LongName}
 		}
 		if err := d.f.WriteSpectra(d.step.Path(FitMeanSpectrum), r.Mean.Axis, curves); err != nil {
+			return err
+		}
+	}
+	if d.opts.Part != nil {
+		if err := writePart(d.step, d.opts.Part, r.Sums); err != nil {
 			return err
 		}
 	}
