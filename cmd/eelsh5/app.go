@@ -49,19 +49,27 @@ func (g *Globals) workers() int {
 type cli struct {
 	Globals
 
-	Simulate simulateCmd `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
-	Align    alignCmd    `cmd:"" help:"Align spectra on the zero-loss peak (fast, fit or xcorr)."`
-	Fit      fitCmd      `cmd:"" help:"Fit a model to every pixel: coefficients, CRLB, model cube."`
-	Quant    quantCmd    `cmd:"" help:"Elemental quantification: align, fit, elemental and composition maps with errors."`
-	Demo     demoCmd     `cmd:"" help:"Simulate the seed scenario, quantify it and draw the figures."`
-	Plot     plotCmd     `cmd:"" help:"Draw the figures of a step (PNG)."`
-	Import   importCmd   `cmd:"" help:"Create a processing file from DM3/DM4, EMSA/MSA, HyperSpy or pyEELSMODEL files."`
-	Export   exportCmd   `cmd:"" help:"Export a cube, spectrum or maps of a step as HyperSpy .hspy, EMSA/MSA or CSV."`
-	Info     infoCmd     `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
-	View     viewCmd     `cmd:"" help:"Browse a processing file in the web browser: maps, spectra, fitted model (127.0.0.1 only)."`
-	Xsec     xsecCmd     `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
-	GOS      gosCmd      `cmd:"" name:"gos" help:"GOS sources and tables."`
-	Version  versionCmd  `cmd:"" help:"Print the version."`
+	Simulate   simulateCmd   `cmd:"" help:"Simulate a core-loss and low-loss spectrum image with known truth."`
+	Align      alignCmd      `cmd:"" help:"Align spectra on the zero-loss peak (fast, fit or xcorr)."`
+	Fit        fitCmd        `cmd:"" help:"Fit a model to every pixel: coefficients, CRLB, model cube."`
+	Quant      quantCmd      `cmd:"" help:"Elemental quantification: align, fit, elemental and composition maps with errors."`
+	Demo       demoCmd       `cmd:"" help:"Simulate the seed scenario, quantify it and draw the figures."`
+	Plot       plotCmd       `cmd:"" help:"Draw the figures of a step (PNG)."`
+	Import     importCmd     `cmd:"" help:"Create a processing file from DM3/DM4, EMSA/MSA, HyperSpy or pyEELSMODEL files."`
+	Export     exportCmd     `cmd:"" help:"Export a cube, spectrum or maps of a step as HyperSpy .hspy, EMSA/MSA or CSV."`
+	Info       infoCmd       `cmd:"" help:"List the groups, datasets, axes and step provenance of an HDF5 file."`
+	View       viewCmd       `cmd:"" help:"Browse a processing file in the web browser: maps, spectra, fitted model (127.0.0.1 only)."`
+	Xsec       xsecCmd       `cmd:"" help:"Compute an edge's cross section (CSV or PNG)."`
+	Thickness  thicknessCmd  `cmd:"" help:"Relative (t/lambda) and absolute thickness maps from the low loss (log-ratio)."`
+	Deconvolve deconvolveCmd `cmd:"" help:"Fourier-log (low loss) or Fourier-ratio (core loss) deconvolution of plural scattering."`
+	Integrate  integrateCmd  `cmd:"" help:"Conventional quantification: power-law background, edge integration, partial cross sections, ratios."`
+	Jumpratio  jumpratioCmd  `cmd:"" help:"Jump-ratio and background-subtracted edge maps."`
+	Crop       cropCmd       `cmd:"" help:"Crop the scan and/or the energy range of the cubes."`
+	Bin        binCmd        `cmd:"" help:"Bin scan pixels and/or channels (summing counts)."`
+	Sum        sumCmd        `cmd:"" help:"Sum the scan or a region into one spectrum."`
+	Calibrate  calibrateCmd  `cmd:"" help:"Set or correct the energy axes (offset/dispersion, zero loss, edge onset)."`
+	GOS        gosCmd        `cmd:"" name:"gos" help:"GOS sources and tables."`
+	Version    versionCmd    `cmd:"" help:"Print the version."`
 }
 
 // openProcessing opens a processing file and checks its format version:
