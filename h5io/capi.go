@@ -776,6 +776,15 @@ func layoutInfo(ds hid, rank int) ([]int, string) {
 			ch = append(ch, int(chunk[i]))
 		}
 	}
+	if layout == C.H5D_VIRTUAL && attrExists(ds, AttrPartChunk) {
+		// The merge of a partitioned run (merge.go) keeps the chunk shape
+		// of its parts, the natural tile for streaming it.
+		if v, err := readFloats(ds, AttrPartChunk, true); err == nil && len(v) == rank {
+			for _, x := range v {
+				ch = append(ch, int(x))
+			}
+		}
+	}
 	return ch, C.GoString(&fb[0])
 }
 

@@ -104,6 +104,12 @@ import (
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
+// AttrPartChunk is the attribute of a merged virtual dataset that keeps
+// the chunk shape of the parts' datasets (a virtual dataset has no chunks
+// of its own), so that readers stream it tile by tile as the parts were
+// written (Dataset.ScanChunk).
+const AttrPartChunk = "chunk_shape"
+
 // MergeSource is one part of a partitioned run as a merge reads it: its
 // file, the rectangles of the scan it computed and the step holding them.
 type MergeSource struct {
@@ -150,7 +156,7 @@ func (m *Merge) attach(f *File, step *Step, ds []*Dataset) error {
 		if d == nil {
 			continue
 		}
-		path, kind, dt := d.Path, d.kind, d.dtype
+		path, kind, dt, chunk := d.Path, d.kind, d.dtype, d.Chunk
 		rel := strings.TrimPrefix(path, step.Path(""))
 		if m.Copy {
 			if err := m.copyInto(d, rel); err != nil {
@@ -161,6 +167,16 @@ func (m *Merge) attach(f *File, step *Step, ds []*Dataset) error {
 		d.Close()
 		if err := m.virtualize(f, path, rel, kind, d.Width); err != nil {
 			return err
+		}
+		if len(chunk) > 0 {
+			ints := make([]int32, len(chunk))
+			for j, c := range chunk {
+				ints[j] = int32(c)
+			}
+			err := withObject(f.id(), path, func(o hid) error { return writeNumbers(o, AttrPartChunk, true, false, ints) })
+			if err != nil {
+				return f.wrapWrite(path, err)
+			}
 		}
 		nd, err := f.openStream(path, kind, dt)
 		if err != nil {

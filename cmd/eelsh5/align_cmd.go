@@ -22,6 +22,7 @@ type alignCmd struct {
 	Plot      string       `type:"path" help:"Write a PNG of the shift map and its histogram."`
 	Single    bool         `help:"Align a single spectrum (1x1 scan) too: its axes are relabelled so that the zero loss is at 0 eV (only right when the low and core loss were recorded together)."`
 	Overwrite bool         `help:"Replace an existing step of the same name (only once the new one is complete)."`
+	partFlags
 }
 
 func (c *alignCmd) Help() string {
@@ -50,11 +51,27 @@ func (c *alignCmd) Validate() error {
 	if c.Step == "" || strings.ContainsAny(c.Step, "/.") {
 		return fmt.Errorf("--step %q: want a plain name", c.Step)
 	}
+	if err := c.partFlags.check(); err != nil {
+		return err
+	}
+	if c.partitioned() && c.Plot != "" {
+		return fmt.Errorf("--plot draws the whole shift map: give it to the preparing run's merge, or run 'eelsh5 plot FILE %s'", c.Step)
+	}
 	return nil
 }
 
 func (c *alignCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 align")
+	if c.partitioned() {
+		n, err := c.runPartitioned(g, prog)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			prog.summary(n)
+		}
+		return nil
+	}
 	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return err
@@ -168,31 +185,77 @@ func singleSpectrum(f *h5io.File) bool {
 	return info.NY*info.NX == 1
 }
 
+// params are the provenance parameters of the alignment.
+func (a *alignJob) params() map[string]any {
+	c := a.c
+	return map[string]any{"method": c.Method, "peak": c.Peak, "on": a.measure, "window_eV": c.Window, "single": c.Single,
+		"range": rangeParam(c.Range), "reference_pixel": []int{c.Reference.Y, c.Reference.X}, "input": a.paths}
+}
+
+// alignRun says where an alignment goes: for a part of a partitioned
+// run into the part file target (path targetPath) with part, for its
+// merge assembled by merge from the parts; else into the input file.
+type alignRun struct {
+	target     *h5io.File
+	targetPath string
+	part       *h5io.PartNote
+	merge      *h5io.Merge
+	extra      map[string]any
+}
+
 // run measures and applies the shifts and commits the step.
 func (a *alignJob) run(g *Globals, prog *progress, sum string) (*aligners.Result, error) {
+	return a.runTo(g, prog, sum, alignRun{})
+}
+
+// runTo is run with the destination of r.
+func (a *alignJob) runTo(g *Globals, prog *progress, sum string, r alignRun) (*aligners.Result, error) {
 	c := a.c
 	a.opts.Workers = g.workers()
 	a.opts.Progress = func(_ aligners.Stage, done, total int) { prog.update(done, total) }
-	params := map[string]any{"method": c.Method, "peak": c.Peak, "on": a.measure, "window_eV": c.Window, "single": c.Single,
-		"range": rangeParam(c.Range), "reference_pixel": []int{c.Reference.Y, c.Reference.X}, "input": a.paths}
+	params := a.params()
+	for k, v := range r.extra {
+		params[k] = v
+	}
 	prov := g.provenance("align", params, multispectrum.Input{File: a.file, SHA256: sum, Datasets: a.paths})
-	dst := a.f.NewAlignmentDestination(h5io.AlignmentOptions{Step: c.Step, Overwrite: c.Overwrite, Provenance: prov, Scan: a.scan, Chunk: a.chunk})
+	target, targetPath := a.f, a.file
+	if r.target != nil {
+		target, targetPath = r.target, r.targetPath
+	}
+	dst := target.NewAlignmentDestination(h5io.AlignmentOptions{Step: c.Step, Overwrite: c.Overwrite, Provenance: prov, Scan: a.scan, Chunk: a.chunk,
+		Part: r.part, Merge: r.merge})
 	defer dst.Close()
 	// The status counts are known once the shifts are measured: the
 	// destination begins then, so they go into the provenance.
 	begin := beginAlign{dst: dst, prov: prov, prog: prog, paths: a.paths}
-	prog.say("measuring shifts on %s (%s)", a.measure, c.Method)
-	res, err := aligners.Run(g.ctx, a.in, begin, a.opts)
+	var res *aligners.Result
+	var err error
+	switch {
+	case r.merge != nil:
+		prog.say("merging %d parts into /entry/%s (%s)", len(r.merge.Sources), c.Step, mergeKind(r.merge))
+		if res, err = aligners.Measure(g.ctx, a.in, a.opts); err == nil {
+			var out aligners.Output
+			if out, err = begin.Begin(res); err == nil {
+				err = out.Finish(res)
+			}
+		}
+	case a.opts.Measured != nil:
+		prog.say("part %s: applying the prepared shifts", a.opts.Part)
+		res, err = aligners.Run(g.ctx, a.in, begin, a.opts)
+	default:
+		prog.say("measuring shifts on %s (%s)", a.measure, c.Method)
+		res, err = aligners.Run(g.ctx, a.in, begin, a.opts)
+	}
 	if err != nil {
 		if a.hint != "" && errors.Is(err, aligners.ErrNoUsablePeak) {
 			err = fmt.Errorf("%w; %s", err, a.hint)
 		}
 		return nil, err
 	}
-	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", c.Step, a.file))
+	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", c.Step, targetPath))
 	lo, hi := res.ShiftRange()
 	prog.say("wrote step /entry/%s of %s: shifts %.3f..%.3f eV (median %.3f eV), %d of %d pixels without a usable peak; aligned axes: %s",
-		c.Step, a.file, lo, hi, res.Plan.Median, res.Failed(), len(res.Status), describeAxes(res))
+		c.Step, targetPath, lo, hi, res.Plan.Median, res.Failed(), len(res.Status), describeAxes(res))
 	if c.Plot != "" {
 		shiftMap := multispectrum.NewArray(a.in.NY, a.in.NX, 1)
 		copy(shiftMap.Data, res.Plan.Shifts) // as stored: the applied shifts
@@ -231,4 +294,98 @@ func describeAxes(r *aligners.Result) string {
 		s = append(s, fmt.Sprintf("%s %s", c.Name, axisText(r.Axes[i])))
 	}
 	return strings.Join(s, "; ")
+}
+
+// runPartitioned runs a --prepare alignment (pass 1 on the whole scan,
+// stored for the parts) or a --part one (pass 2 on the part's tiles into
+// its part file); it returns the spectra aligned.
+func (c *alignCmd) runPartitioned(g *Globals, prog *progress) (int, error) {
+	f, _, err := openProcessing(c.File, false)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	a, err := prepareAlign(f, c.File, c)
+	if err != nil {
+		return 0, err
+	}
+	defer a.close()
+	a.opts.Workers = g.workers()
+	a.opts.Progress = func(_ aligners.Stage, done, total int) { prog.update(done, total) }
+	if c.Prepare {
+		prog.say("measuring shifts on %s (%s)", a.measure, c.Method)
+		res, err := aligners.Measure(g.ctx, a.in, a.opts)
+		if err != nil {
+			return 0, err
+		}
+		sum, err := h5io.FileSHA256(c.File)
+		if err != nil {
+			return 0, err
+		}
+		flags, err := commandFlags(c)
+		if err != nil {
+			return 0, err
+		}
+		p := &prepareFile{Command: "align", Step: c.Step, Input: c.File, InputSHA256: sum, Version: version, Created: g.now(), Flags: flags,
+			Tiles: a.in.Tiling().Len(), Measured: res.Measurement(), StatusCounts: res.StatusCounts()}
+		path := h5io.PreparePath(c.File, c.PartsDir, c.Step)
+		if err := writePrepare(path, p); err != nil {
+			return 0, err
+		}
+		g.committed = append(g.committed, path)
+		lo, hi := res.ShiftRange()
+		prog.say("prepared /entry/%s of %s in %s: shifts %.3f..%.3f eV (median %.3f eV), %d of %d pixels without a usable peak; %d tiles, so up to %d parts (--part K/N)",
+			c.Step, c.File, path, lo, hi, res.Plan.Median, res.Failed(), len(res.Status), p.Tiles, p.Tiles)
+		return 0, nil
+	}
+	prep, err := loadPrepare(c.File, c.PartsDir, c.Step, "align", c)
+	if err != nil {
+		return 0, err
+	}
+	part := c.part()
+	tl := a.in.Tiling()
+	first, end, err := part.Tiles(tl)
+	if err != nil {
+		return 0, usageError{err}
+	}
+	a.opts.Part, a.opts.Measured = part, prep.Measured
+	target, path, err := openPartFile(g, f, c.File, c.PartsDir, c.Step, part)
+	if err != nil {
+		return 0, err
+	}
+	defer target.Close()
+	if _, err := a.runTo(g, prog, prep.InputSHA256, alignRun{target: target, targetPath: path, extra: partParams(part),
+		part: partNote(part, tl, first, end, c.File, prep)}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := first; i < end; i++ {
+		n += tl.Region(i).Pixels()
+	}
+	return n, nil
+}
+
+// merge finishes a partitioned alignment of c.File from the checked
+// parts: the shift and status maps from the preparing run, the aligned
+// cubes from the parts.
+func (c *alignCmd) merge(g *Globals, prog *progress, set *mergeSet) (*aligners.Result, error) {
+	if err := c.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	f, sum, err := openProcessing(c.File, true)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := checkMergeInput(c.File, sum, set); err != nil {
+		return nil, err
+	}
+	a, err := prepareAlign(f, c.File, c)
+	if err != nil {
+		return nil, err
+	}
+	defer a.close()
+	a.opts.Measured = set.prep.Measured
+	m := set.merge(c.File, c.Step)
+	return a.runTo(g, prog, sum, alignRun{merge: m, extra: set.params(m)})
 }

@@ -252,6 +252,15 @@ type fitRun struct {
 	overwrite bool
 	resume    bool
 	extra     map[string]any // more provenance parameters
+	// target, for a part of a partitioned run, is the part file (path
+	// targetPath) the step goes into instead of the input, with part.
+	target     *h5io.File
+	targetPath string
+	part       *h5io.PartNote
+	// merge, for the merge of a partitioned run, assembles the step from
+	// the parts, whose running sums are sums.
+	merge *h5io.Merge
+	sums  [][]float64
 }
 
 // run fits every pixel into the step and commits it.
@@ -267,12 +276,25 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 	}
 	prov := g.provenance(j.command, params, multispectrum.Input{File: j.file, SHA256: sum, Datasets: inputs})
 	cy, cx := j.in.CoreLoss.ScanChunk()
-	dst := j.f.NewFitStepDestination(h5io.FitStepOptions{Step: r.step, Input: j.in, Overwrite: r.overwrite, Resume: r.resume,
-		Provenance: prov, Scan: j.in.CoreInfo.Scan, Chunk: [2]int{cy, cx}})
+	target, targetPath := j.f, j.file
+	if r.target != nil {
+		target, targetPath = r.target, r.targetPath
+	}
+	dst := target.NewFitStepDestination(h5io.FitStepOptions{Step: r.step, Input: j.in, Overwrite: r.overwrite, Resume: r.resume,
+		Provenance: prov, Scan: j.in.CoreInfo.Scan, Chunk: [2]int{cy, cx}, Part: r.part, Merge: r.merge})
 	defer dst.Close()
 	ny, nx := p.Scan()
-	prog.say("%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-		ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+	part, first, end := p.Part()
+	switch {
+	case r.merge != nil:
+		prog.say("merging %d parts of %dx%d spectra into /entry/%s (%s)", len(r.sums), ny, nx, r.step, mergeKind(r.merge))
+	case !part.Whole():
+		prog.say("part %s: tiles %d..%d of %d of %dx%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
+			part, first, end-1, p.Tiling().Len(), ny, nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+	default:
+		prog.say("%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
+			ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+	}
 	if ch := p.BackgroundChoice(); ch != nil {
 		prog.say("background: %s", ch)
 	}
@@ -283,7 +305,13 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 		}
 		prog.say("onset shifts estimated on a sample of the scan: %s", strings.Join(d, ", "))
 	}
-	res, err := p.Run(g.ctx, beginFit{dst: dst, prog: prog, command: j.command, step: r.step})
+	var res *quant.Result
+	var err error
+	if r.merge != nil {
+		res, err = p.Merge(dst, r.sums)
+	} else {
+		res, err = p.Run(g.ctx, beginFit{dst: dst, prog: prog, command: j.command, step: r.step})
+	}
 	if err != nil {
 		if g.ctx.Err() != nil && dst.Step() != nil {
 			prog.say("interrupted; the partial step is kept: run again with --resume to continue it")
@@ -293,8 +321,8 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 	if res.Resumed > 0 {
 		prog.say("%d of %d tiles were done", res.Resumed, p.Tiling().Len())
 	}
-	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", r.step, j.file))
-	prog.say("wrote step /entry/%s of %s", r.step, j.file)
+	g.committed = append(g.committed, fmt.Sprintf("step /entry/%s of %s", r.step, targetPath))
+	prog.say("wrote step /entry/%s of %s", r.step, targetPath)
 	return res, nil
 }
 
@@ -323,6 +351,7 @@ type fitCmd struct {
 	NoModel   bool   `name:"no-model-cube" help:"Do not write the fitted model cube."`
 	Overwrite bool   `help:"Replace an existing step of the same name (only once the new one is complete)."`
 	modelFlags
+	partFlags
 
 	opts quant.Options
 }
@@ -342,6 +371,9 @@ func (c *fitCmd) Validate() error {
 	if err := validStep(c.Step); err != nil {
 		return err
 	}
+	if err := c.partFlags.check(); err != nil {
+		return err
+	}
 	var err error
 	c.opts, err = c.modelFlags.validate()
 	c.opts.FitOnly, c.opts.NoModelCube = true, c.NoModel
@@ -358,6 +390,23 @@ func validStep(s string) error {
 
 func (c *fitCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 fit")
+	if c.partitioned() {
+		f, _, err := openProcessing(c.File, false)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts := c.opts
+		opts.Workers, opts.CheckpointEvery, opts.Progress = g.workers(), c.CheckpointEvery, prog.update
+		n, err := partitionedFit(g, prog, f, c.File, "fit", c.Input, c.Step, &c.modelFlags, &c.partFlags, opts, c, map[string]any{}, c.Resume, c.Overwrite)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			prog.summary(n)
+		}
+		return nil
+	}
 	f, sum, err := openProcessing(c.File, true)
 	if err != nil {
 		return err
@@ -383,4 +432,104 @@ func (c *fitCmd) Run(g *Globals) error {
 // checkpointFlag is the (hidden) checkpoint interval of long commands.
 type checkpointFlag struct {
 	CheckpointEvery time.Duration `name:"checkpoint-every" default:"1s" hidden:"" help:"Interval between checkpoints."`
+}
+
+// mergeKind says how a merge stores the parts' data.
+func mergeKind(m *h5io.Merge) string {
+	if m.Copy {
+		return "copied"
+	}
+	return "virtual datasets"
+}
+
+// partitionedFit runs the --prepare or --part run of a fit or quant of
+// file (open read-only) on the input step input: the preparing run makes
+// the plan on the whole scan (the data-driven choices on its sample) and
+// stores its model, a part fits its tiles with that model into its part
+// file. It returns the spectra fitted (0 for a preparing run).
+func partitionedFit(g *Globals, prog *progress, f *h5io.File, file, command, input, step string, m *modelFlags, pf *partFlags,
+	opts quant.Options, cmd any, extra map[string]any, resume, overwrite bool) (int, error) {
+	if pf.Prepare {
+		j, err := prepareFit(f, file, command, input, m, opts)
+		if err != nil {
+			return 0, err
+		}
+		defer j.close()
+		sum, err := h5io.FileSHA256(file)
+		if err != nil {
+			return 0, err
+		}
+		flags, err := commandFlags(cmd)
+		if err != nil {
+			return 0, err
+		}
+		p := &prepareFile{Command: command, Step: step, Input: file, InputSHA256: sum, Version: version, Created: g.now(), Flags: flags,
+			Tiles: j.plan.Tiling().Len(), Model: j.plan.Prepared()}
+		path := h5io.PreparePath(file, pf.PartsDir, step)
+		if err := writePrepare(path, p); err != nil {
+			return 0, err
+		}
+		if ch := j.plan.BackgroundChoice(); ch != nil {
+			prog.say("background: %s", ch)
+		}
+		if on := j.plan.Onsets(); len(on) > 0 {
+			var d []string
+			for _, e := range on {
+				d = append(d, fmt.Sprintf("%s %+.2f +- %.2f eV", e.Edge, e.Shift, e.Error))
+			}
+			prog.say("onset shifts estimated on a sample of the scan: %s", strings.Join(d, ", "))
+		}
+		g.committed = append(g.committed, path)
+		prog.say("prepared /entry/%s of %s in %s: %s; %d tiles, so up to %d parts (--part K/N)", step, file, path, j.plan.Description(), p.Tiles, p.Tiles)
+		return 0, nil
+	}
+	prep, err := loadPrepare(file, pf.PartsDir, step, command, cmd)
+	if err != nil {
+		return 0, err
+	}
+	opts.Prepared, opts.Part = prep.Model, pf.part()
+	j, err := prepareFit(f, file, command, input, m, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer j.close()
+	part, first, end := j.plan.Part()
+	target, path, err := openPartFile(g, f, file, pf.PartsDir, step, part)
+	if err != nil {
+		return 0, err
+	}
+	defer target.Close()
+	for k, v := range partParams(part) {
+		extra[k] = v
+	}
+	res, err := j.run(g, prog, prep.InputSHA256, fitRun{step: step, resume: resume, overwrite: overwrite, extra: extra, target: target, targetPath: path,
+		part: partNote(part, j.plan.Tiling(), first, end, file, prep)})
+	if err != nil {
+		return 0, err
+	}
+	return res.Spectra, nil
+}
+
+// merge finishes a partitioned fit of c.File from the checked parts.
+func (c *fitCmd) merge(g *Globals, prog *progress, set *mergeSet) (*quant.Result, error) {
+	if err := c.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	f, sum, err := openProcessing(c.File, true)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := checkMergeInput(c.File, sum, set); err != nil {
+		return nil, err
+	}
+	opts := c.opts
+	opts.Workers, opts.Prepared = g.workers(), set.prep.Model
+	j, err := prepareFit(f, c.File, "fit", c.Input, &c.modelFlags, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer j.close()
+	m := set.merge(c.File, c.Step)
+	return j.run(g, prog, sum, fitRun{step: c.Step, overwrite: c.Overwrite, extra: set.params(m), merge: m, sums: set.sums})
 }

@@ -27,6 +27,7 @@ type quantCmd struct {
 	checkpointFlag
 	Overwrite bool `help:"Replace an existing step of the same name (only once the new one is complete)."`
 	modelFlags
+	partFlags
 
 	opts quant.Options
 }
@@ -55,6 +56,15 @@ func (c *quantCmd) Validate() error {
 	if c.Model == "" && len(trimList(c.Elements)) == 0 {
 		return fmt.Errorf("give --elements and --edges (or --model)")
 	}
+	if err := c.partFlags.check(); err != nil {
+		return err
+	}
+	if c.partitioned() && c.Plots != "" {
+		return fmt.Errorf("--plots draws a whole step: draw the merged step with 'eelsh5 plot FILE %s'", c.Step)
+	}
+	if c.partitioned() && c.Realign {
+		return fmt.Errorf("--realign: a partitioned quant reads an existing alignment; realign first ('eelsh5 align --overwrite', or partitioned)")
+	}
 	var err error
 	if c.opts, err = c.modelFlags.validate(); err != nil {
 		return err
@@ -69,6 +79,16 @@ func (c *quantCmd) Validate() error {
 
 func (c *quantCmd) Run(g *Globals) error {
 	prog := newProgress(g, "eelsh5 quant")
+	if c.partitioned() {
+		n, err := c.runPartitioned(g, prog)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			prog.summary(n)
+		}
+		return nil
+	}
 	rep, err := quantFile(g, prog, c)
 	if err != nil {
 		return err
@@ -188,6 +208,97 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		}
 		for _, p := range files {
 			prog.message("eelsh5 quant: figure %s", p)
+		}
+	}
+	return rep, nil
+}
+
+// partInput returns the input step of a partitioned quant of f, which
+// never aligns (a part must not write FILE): the alignment step when
+// there is one, else the raw cubes where a whole quant would not align
+// either; opts gets NoLowLoss for a file without a low loss.
+func (c *quantCmd) partInput(f *h5io.File, opts *quant.Options) (string, error) {
+	switch {
+	case c.Align == "none":
+		return "raw", nil
+	case !f.Exists(h5io.LowLossPath):
+		opts.NoLowLoss = true
+		return "raw", nil
+	case f.Exists(h5io.EntryPath + "/" + h5io.StepAlignment):
+		return "", nil
+	case singleSpectrum(f):
+		return "raw", nil
+	}
+	return "", fmt.Errorf("%s has no /entry/alignment, and a partitioned quant does not write FILE: align it first ('eelsh5 align %s', or partitioned with --prepare, --part and 'eelsh5 merge', which 'eelsh5 slurm quant' submits), or fit the raw cubes with --align none", c.File, c.File)
+}
+
+// extraParams are the provenance parameters quant adds to the plan's.
+func (c *quantCmd) extraParams() map[string]any {
+	var regions []string
+	for _, r := range c.Region {
+		regions = append(regions, r.String())
+	}
+	return map[string]any{"align": c.Align, "regions": regions}
+}
+
+// runPartitioned runs a --prepare or --part quant; it returns the
+// spectra fitted.
+func (c *quantCmd) runPartitioned(g *Globals, prog *progress) (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, usageError{err}
+	}
+	f, _, err := openProcessing(c.File, false)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	opts := c.opts
+	opts.Workers, opts.CheckpointEvery, opts.Progress = g.workers(), c.CheckpointEvery, prog.update
+	input, err := c.partInput(f, &opts)
+	if err != nil {
+		return 0, err
+	}
+	return partitionedFit(g, prog, f, c.File, "quant", input, c.Step, &c.modelFlags, &c.partFlags, opts, c, c.extraParams(), c.Resume, c.Overwrite)
+}
+
+// merge finishes a partitioned quant of c.File from the checked parts.
+func (c *quantCmd) merge(g *Globals, prog *progress, set *mergeSet) (*quantReport, error) {
+	if err := c.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	f, sum, err := openProcessing(c.File, true)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := checkMergeInput(c.File, sum, set); err != nil {
+		return nil, err
+	}
+	opts := c.opts
+	opts.Workers = g.workers()
+	input, err := c.partInput(f, &opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Prepared = set.prep.Model
+	j, err := prepareFit(f, c.File, "quant", input, &c.modelFlags, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer j.close()
+	m := set.merge(c.File, c.Step)
+	extra := c.extraParams()
+	for k, v := range set.params(m) {
+		extra[k] = v
+	}
+	res, err := j.run(g, prog, sum, fitRun{step: c.Step, overwrite: c.Overwrite, extra: extra, merge: m, sums: set.sums})
+	if err != nil {
+		return nil, err
+	}
+	rep := &quantReport{res: res}
+	if res.Summary != nil && len(res.Summary.Elements) == 1 {
+		if rep.densities, err = elementStats(f, c.Step, res, c.Region); err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil
