@@ -70,6 +70,8 @@ type cli struct {
 	Calibrate  calibrateCmd  `cmd:"" help:"Set or correct the energy axes (offset/dispersion, zero loss, edge onset)."`
 	GOS        gosCmd        `cmd:"" name:"gos" help:"GOS sources and tables."`
 	Version    versionCmd    `cmd:"" help:"Print the version."`
+	Merge      mergeCmd      `cmd:"" help:"Assemble the parts of a partitioned align, fit or quant into FILE (HDF5 virtual datasets)."`
+	Slurm      slurmCmd      `cmd:"" help:"Submit a partitioned align, fit or quant to Slurm: prepare, a job array of parts, merge."`
 }
 
 // openProcessing opens a processing file and checks its format version:
