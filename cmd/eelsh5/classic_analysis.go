@@ -82,20 +82,20 @@ func (c *thicknessCmd) Run(g *Globals) error {
 	if _, err := classic.ThicknessPlan(j.in, opts); err != nil {
 		return planError(err)
 	}
-	res, err := j.run("thickness", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
+	_, err = j.run("thickness", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
 		return classic.Thickness(j.in, opts, dst, ro)
-	})
-	if err != nil {
-		return err
-	}
-	if m, ok := res.Summary["mean_tlambda"].(float64); ok {
+	}, func(res *classic.Result) string {
+		m, ok := res.Summary["mean_tlambda"].(float64)
+		if !ok {
+			return fmt.Sprintf("no pixel has a usable zero loss (status counts %v)", res.Status)
+		}
 		line := fmt.Sprintf("mean t/lambda %.4f over %d of %d pixels", m, res.Status[classic.StatusOK], j.in.NY*j.in.NX)
 		if t, ok := res.Summary["mean_thickness_nm"].(float64); ok {
 			line += fmt.Sprintf("; mean thickness %.1f nm (lambda %.1f nm)", t, t/m)
 		}
-		newProgress(g, "").say("%s", line)
-	}
-	return nil
+		return line
+	})
+	return err
 }
 
 type deconvolveCmd struct {
@@ -229,22 +229,23 @@ func (c *integrateCmd) Run(g *Globals) error {
 	if _, _, err := classic.IntegratePlan(j.in, opts); err != nil {
 		return planError(err)
 	}
-	res, err := j.run("integrate", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
+	_, err = j.run("integrate", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
 		return classic.Integrate(j.in, opts, dst, ro)
-	})
-	if err != nil {
-		return err
-	}
-	if r, ok := res.Summary["ratio_of_means"].(map[string][2]float64); ok {
-		p := newProgress(g, "")
+	}, func(res *classic.Result) string {
+		r, _ := res.Summary["ratio_of_means"].(map[string][2]float64)
+		var parts []string
 		for _, w := range ws {
 			name := w.Element + " " + w.Edge + "/" + ws[ref].Element + " " + ws[ref].Edge
 			if v, ok := r[name]; ok {
-				p.say("%s = %.4f +- %.4f (ratio of the mean amounts over %v pixels)", name, v[0], v[1], res.Summary["pixels_ok"])
+				parts = append(parts, fmt.Sprintf("%s = %.4f +- %.4f", name, v[0], v[1]))
 			}
 		}
-	}
-	return nil
+		if len(parts) == 0 {
+			return ""
+		}
+		return fmt.Sprintf("ratios of the mean amounts over %v pixels: %s", res.Summary["pixels_ok"], strings.Join(parts, ", "))
+	})
+	return err
 }
 
 type jumpratioCmd struct {

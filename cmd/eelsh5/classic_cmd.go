@@ -78,9 +78,10 @@ func (j *classicJob) close() {
 }
 
 // run runs op into step, with the command's parameters in the
-// provenance, and prints the summary line.
+// provenance, prints what report makes of the result (when given) and
+// the summary line.
 func (j *classicJob) run(command, step string, overwrite bool, params map[string]any,
-	op func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error)) (*classic.Result, error) {
+	op func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error), report ...func(*classic.Result) string) (*classic.Result, error) {
 	prog := newProgress(j.g, "eelsh5 "+command)
 	params["input_step"] = j.base
 	prov := j.g.provenance(command, params, multispectrum.Input{File: j.file, SHA256: j.sum, Datasets: j.paths})
@@ -92,6 +93,11 @@ func (j *classicJob) run(command, step string, overwrite bool, params map[string
 	}
 	j.g.committed = append(j.g.committed, fmt.Sprintf("step /entry/%s of %s", step, j.file))
 	prog.say("wrote step /entry/%s of %s", step, j.file)
+	for _, r := range report {
+		if line := r(res); line != "" {
+			prog.say("%s", line)
+		}
+	}
 	prog.summary(res.Spectra)
 	return res, nil
 }

@@ -250,12 +250,17 @@ func (c *calibrateCmd) Run(g *Globals) error {
 	if err := classic.CheckCalibrate(j.in, opts); err != nil {
 		return planError(err)
 	}
-	res, err := j.run("calibrate", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
+	_, err = j.run("calibrate", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
 		return classic.Calibrate(j.in, opts, dst, ro)
+	}, func(res *classic.Result) string {
+		line := fmt.Sprintf("axes of %s shifted by %s eV", strings.Join(cubes, ", "), num(res.Summary["shift_eV"].(float64)))
+		if m, ok := res.Summary["measured_onset_eV"].(float64); ok {
+			line += fmt.Sprintf(" (%s onset measured at %s eV, tabulated %s eV)", res.Summary["edge"], num(m), num(res.Summary["tabulated_onset_eV"].(float64)))
+		}
+		if z, ok := res.Summary["zero_loss_eV"].(float64); ok {
+			line += fmt.Sprintf(" (zero loss measured at %s eV)", num(z))
+		}
+		return line
 	})
-	if err != nil {
-		return err
-	}
-	newProgress(g, "").say("axes of %s shifted by %.4g eV (%v)", strings.Join(cubes, ", "), res.Summary["shift_eV"], res.Summary["method"])
-	return nil
+	return err
 }
