@@ -169,7 +169,6 @@ type RunOptions struct {
 	Workers  int                   // compute goroutines (0: runtime.NumCPU())
 	Progress func(done, total int) // called after each tile is written
 	Context  context.Context       // nil: context.Background()
-	proc     []multispectrum.ProcessOption
 }
 
 func (o RunOptions) process() []multispectrum.ProcessOption {
@@ -177,7 +176,7 @@ func (o RunOptions) process() []multispectrum.ProcessOption {
 	if w <= 0 {
 		w = runtime.NumCPU()
 	}
-	opts := append([]multispectrum.ProcessOption{multispectrum.Workers(w)}, o.proc...)
+	opts := []multispectrum.ProcessOption{multispectrum.Workers(w)}
 	if o.Progress != nil {
 		opts = append(opts, multispectrum.Progress(o.Progress))
 	}
