@@ -1,8 +1,11 @@
 package gos
 
 import (
+	"encoding/csv"
 	"flag"
 	"math"
+	"os"
+	"strconv"
 	"testing"
 )
 
@@ -92,9 +95,10 @@ func TestHSCoulombLimitK(t *testing.T) {
 // experimental edge energies of the element table (data/element_edges.csv,
 // pyEELSMODEL's element_info.hdf5): within 2.5% for the deep levels of
 // Ne..Kr, where relativity and relaxation are small; spin-orbit pairs are
-// compared with their occupancy-weighted mean onset. The Herman-Skillman
-// tables themselves (Atomic Structure Calculations, 1963) were not
-// available to this test; see the report in doc/algorithms.md 3.13.
+// compared with their occupancy-weighted mean onset. This checks the
+// model against nature (relativity and relaxation are missing from it);
+// TestHSEigenvaluesHermanSkillman checks the implementation against
+// another implementation of the same model.
 func TestHSEigenvalues(t *testing.T) {
 	cases := []struct {
 		el, table string
@@ -121,6 +125,75 @@ func TestHSEigenvalues(t *testing.T) {
 			t.Errorf("%s %s: -eigenvalue %.1f eV, experiment %.1f eV (%.1f%%)", c.el, c.table, eig, on, 100*rel)
 		} else {
 			t.Logf("%s %s: -eigenvalue %.1f eV, experiment %.1f eV (%+.1f%%)", c.el, c.table, eig, on, 100*(eig/on-1))
+		}
+	}
+}
+
+// Every orbital eigenvalue of Ne, Ar, Ti, Fe, Kr and U agrees with the
+// Hartree-Fock-Slater values of the Herman-Skillman program
+// (testdata/hfs_eigenvalues.csv, in rydberg; its header names the source)
+// within 0.5%: issue 17 asks for 2%. The deep levels agree to better than
+// 0.06%; the largest differences are the open valence shells (Fe 3d
+// +0.37%, U 6d +0.31%), the orbitals most sensitive to the Latter radius
+// and the outer mesh. The configurations (occupancies) must match too, so
+// a change of the configuration table cannot pass unnoticed.
+func TestHSEigenvaluesHermanSkillman(t *testing.T) {
+	f, err := os.Open("testdata/hfs_eigenvalues.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tol = 0.005
+	checked := map[string]int{}
+	for _, row := range rows[1:] { // rows[0] is the header
+		z, err1 := strconv.Atoi(row[1])
+		occ, err2 := strconv.ParseFloat(row[3], 64)
+		want, err3 := strconv.ParseFloat(row[4], 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			t.Fatalf("bad row %q", row)
+		}
+		a, err := HSAtom(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o *Orbital
+		for i := range a.Orbitals {
+			if a.Orbitals[i].Name() == row[2] {
+				o = &a.Orbitals[i]
+			}
+		}
+		if o == nil {
+			t.Errorf("%s %s: not in the configuration", row[0], row[2])
+			continue
+		}
+		if o.Occupancy != occ {
+			t.Errorf("%s %s: occupancy %g, Herman-Skillman deck %g", row[0], row[2], o.Occupancy, occ)
+		}
+		got := o.Eigenvalue / Rydberg
+		if rel := got/want - 1; math.Abs(rel) > tol {
+			t.Errorf("%s %s: eigenvalue %.4f Ry, Herman-Skillman %.4f Ry (%+.3f%%)", row[0], row[2], got, want, 100*rel)
+		} else {
+			t.Logf("%s %s: %.4f Ry, Herman-Skillman %.4f Ry (%+.3f%%)", row[0], row[2], got, want, 100*rel)
+		}
+		checked[row[0]]++
+	}
+	for _, el := range []string{"Ne", "Ar", "Ti", "Fe", "Kr", "U"} {
+		if checked[el] == 0 {
+			t.Errorf("%s: no reference eigenvalues", el)
+		}
+	}
+	// Every occupied orbital of each atom has a reference value.
+	for el, n := range checked {
+		z, _ := AtomicNumber(el)
+		a, _ := HSAtom(z)
+		if n != len(a.Orbitals) {
+			t.Errorf("%s: %d reference eigenvalues for %d orbitals", el, n, len(a.Orbitals))
 		}
 	}
 }
