@@ -135,6 +135,7 @@ func (c *deconvolveCmd) Run(g *Globals) error {
 	}
 	defer j.close()
 	opts := classic.DeconvolveOptions{Method: classic.DeconvolveMethod(c.Method), FWHM: c.FWHM, Taper: c.Taper}
+	j.method = c.Method
 	if _, _, err := classic.DeconvolvePlan(j.in, opts); err != nil {
 		return planError(err)
 	}

@@ -40,6 +40,8 @@ type classicJob struct {
 	scan  multispectrum.ScanCalibration
 	inst  multispectrum.Instrument
 	base  string
+	// method is the deconvolution's, which decides the cubes it reads.
+	method string
 }
 
 // openClassic opens file for writing and the cubes of the input step.
@@ -84,7 +86,7 @@ func (j *classicJob) run(command, step string, overwrite bool, params map[string
 	op func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error), report ...func(*classic.Result) string) (*classic.Result, error) {
 	prog := newProgress(j.g, "eelsh5 "+command)
 	params["input_step"] = j.base
-	prov := j.g.provenance(command, params, multispectrum.Input{File: j.file, SHA256: j.sum, Datasets: j.paths})
+	prov := j.g.provenance(command, params, multispectrum.Input{File: j.file, SHA256: j.sum, Datasets: j.datasets(command)})
 	dst := j.f.NewClassicDestination(h5io.ClassicOptions{Step: step, Overwrite: overwrite, Provenance: prov, Scan: j.scan, Chunk: j.in.Tile})
 	defer dst.Close()
 	res, err := op(dst, classic.RunOptions{Workers: j.g.workers(), Context: j.g.ctx, Progress: prog.update})
@@ -100,6 +102,36 @@ func (j *classicJob) run(command, step string, overwrite bool, params map[string
 	}
 	prog.summary(res.Spectra)
 	return res, nil
+}
+
+// datasets returns the paths of the cubes the command reads: the low
+// loss for thickness and Fourier-log, the core loss (and the low loss
+// when there is one) for integrate, the core loss for jumpratio, every
+// cube for the others.
+func (j *classicJob) datasets(command string) []string {
+	var want []string
+	switch command {
+	case "thickness":
+		want = []string{h5io.LowLossName}
+	case "jumpratio":
+		want = []string{h5io.CoreLossName}
+	case "deconvolve":
+		if j.method == string(classic.FourierLog) {
+			want = []string{h5io.LowLossName}
+		}
+	}
+	if want == nil {
+		return j.paths
+	}
+	var out []string
+	for _, p := range j.paths {
+		for _, w := range want {
+			if strings.HasSuffix(p, "/"+w) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // planError makes an error of the options checked against the data a

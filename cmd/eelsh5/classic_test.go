@@ -101,8 +101,15 @@ func TestClassicCommands(t *testing.T) {
 	}
 	for _, s := range []string{"thickness", "bin", "sum", "calibrate", "crop", "deconvolve", "integrate", "jumpratio"} {
 		p, err := f.ReadProvenance(s)
-		if err != nil || p.Params["operation"] != s || p.Program != "eelsh5 "+s {
-			t.Errorf("step %s: provenance %+v, %v", s, p, err)
+		if err != nil || p.Params["operation"] != s || p.Program != "eelsh5 "+s || len(p.Inputs) != 1 {
+			t.Fatalf("step %s: provenance %+v, %v", s, p, err)
+		}
+		want := 2 // both cubes
+		if s == "thickness" || s == "jumpratio" {
+			want = 1
+		}
+		if got := p.Inputs[0].Datasets; len(got) != want || p.Inputs[0].SHA256 == "" {
+			t.Errorf("step %s: inputs %v", s, p.Inputs[0])
 		}
 	}
 }
