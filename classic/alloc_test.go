@@ -13,16 +13,16 @@ func TestPixelsAllocateNothing(t *testing.T) {
 	sc, c := seedRegions(t, 1)
 	low, core := c.LowLoss.Pixel(3, 0), c.CoreLoss.Pixel(3, 0)
 	in := CubeInput(c.LowLoss, c.CoreLoss)
-	_, ws, err := IntegratePlan(in, IntegrateOptions{Edges: []EdgeWindows{{Element: "C", Edge: "K"}, {Element: "Fe", Edge: "L"}},
+	_, ws, err := integratePlan(in, IntegrateOptions{Edges: []EdgeWindows{{Element: "C", Edge: "K"}, {Element: "Fe", Edge: "L"}},
 		Source: gos.Hydrogenic(), E0: sc.E0, Alpha: sc.Alpha, Beta: sc.Beta})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, fr, err := DeconvolvePlan(in, DeconvolveOptions{Method: FourierRatio, FWHM: 1})
+	_, fr, err := deconvolvePlan(in, DeconvolveOptions{Method: FourierRatio, FWHM: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, fl, err := DeconvolvePlan(in, DeconvolveOptions{Method: FourierLog, FWHM: 1})
+	_, fl, err := deconvolvePlan(in, DeconvolveOptions{Method: FourierLog, FWHM: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

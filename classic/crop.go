@@ -20,7 +20,12 @@ type CropOptions struct {
 
 // CropPlan returns the plan of Crop, or an error for a region outside the
 // scan, an energy window outside its cube's axis or an unknown cube.
-func CropPlan(in Input, opts CropOptions) (*Plan, [][2]int, error) {
+func CropPlan(in Input, opts CropOptions) (*Plan, error) {
+	p, _, err := cropPlan(in, opts)
+	return p, err
+}
+
+func cropPlan(in Input, opts CropOptions) (*Plan, [][2]int, error) {
 	if err := in.check(); err != nil {
 		return nil, nil, err
 	}
@@ -61,7 +66,7 @@ func CropPlan(in Input, opts CropOptions) (*Plan, [][2]int, error) {
 // applies to every cube alike, so core and low loss stay pixel for pixel
 // together.
 func Crop(in Input, opts CropOptions, dst Destination, ro RunOptions) (*Result, error) {
-	p, chans, err := CropPlan(in, opts)
+	p, chans, err := cropPlan(in, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -63,8 +63,14 @@ type deconvPlan struct {
 	k0        int          // whole-channel offset of the low loss's axis
 }
 
-// DeconvolvePlan returns the plan of Deconvolve; nothing is read.
-func DeconvolvePlan(in Input, opts DeconvolveOptions) (*Plan, *deconvPlan, error) {
+// DeconvolvePlan returns the plan of Deconvolve, or an error for bad
+// options or missing cubes; nothing is read.
+func DeconvolvePlan(in Input, opts DeconvolveOptions) (*Plan, error) {
+	p, _, err := deconvolvePlan(in, opts)
+	return p, err
+}
+
+func deconvolvePlan(in Input, opts DeconvolveOptions) (*Plan, *deconvPlan, error) {
 	if err := in.check(); err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +201,7 @@ func (d *deconvPlan) circular(x, l []float64) {
 // Streams: ssd (Fourier-log) or coreloss (Fourier-ratio), tlambda (the
 // log-ratio of the low loss), status.
 func Deconvolve(in Input, opts DeconvolveOptions, dst Destination, ro RunOptions) (*Result, error) {
-	p, d, err := DeconvolvePlan(in, opts)
+	p, d, err := deconvolvePlan(in, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -98,8 +98,16 @@ type edgeWindow struct {
 }
 
 // IntegratePlan resolves the edges' windows and cross sections on the
-// core-loss axis and returns the plan of Integrate; nothing is read.
-func IntegratePlan(in Input, opts IntegrateOptions) (*Plan, []edgeWindow, error) {
+// core-loss axis and returns the plan of Integrate, or an error for bad
+// options, windows outside the axis or a missing cross section; nothing
+// is read.
+func IntegratePlan(in Input, opts IntegrateOptions) (*Plan, error) {
+	opts.Edges = append([]EdgeWindows(nil), opts.Edges...)
+	p, _, err := integratePlan(in, opts)
+	return p, err
+}
+
+func integratePlan(in Input, opts IntegrateOptions) (*Plan, []edgeWindow, error) {
 	p, ws, err := edgePlan(in, opts.Edges, opts.Method, "integrate", true)
 	if err != nil {
 		return nil, nil, err
@@ -344,7 +352,7 @@ func powerIntegral(a, b, r float64) float64 {
 // status.
 func Integrate(in Input, opts IntegrateOptions, dst Destination, ro RunOptions) (*Result, error) {
 	opts.Edges = append([]EdgeWindows(nil), opts.Edges...)
-	p, ws, err := IntegratePlan(in, opts)
+	p, ws, err := integratePlan(in, opts)
 	if err != nil {
 		return nil, err
 	}

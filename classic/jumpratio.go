@@ -19,8 +19,15 @@ func jumpDefaults(e *EdgeWindows, onset float64) {
 	}
 }
 
-// JumpRatioPlan returns the plan of JumpRatio; nothing is read.
-func JumpRatioPlan(in Input, opts JumpRatioOptions) (*Plan, []edgeWindow, error) {
+// JumpRatioPlan returns the plan of JumpRatio, or an error for bad
+// options or windows; nothing is read.
+func JumpRatioPlan(in Input, opts JumpRatioOptions) (*Plan, error) {
+	opts.Edges = append([]EdgeWindows(nil), opts.Edges...)
+	p, _, err := jumpRatioPlan(in, opts)
+	return p, err
+}
+
+func jumpRatioPlan(in Input, opts JumpRatioOptions) (*Plan, []edgeWindow, error) {
 	p, ws, err := edgePlan(in, opts.Edges, opts.Method, "jumpratio", false)
 	if err != nil {
 		return nil, nil, err
@@ -42,7 +49,7 @@ func JumpRatioPlan(in Input, opts JumpRatioOptions) (*Plan, []edgeWindow, error)
 // exponent, jump_ratio, status.
 func JumpRatio(in Input, opts JumpRatioOptions, dst Destination, ro RunOptions) (*Result, error) {
 	opts.Edges = append([]EdgeWindows(nil), opts.Edges...)
-	p, ws, err := JumpRatioPlan(in, opts)
+	p, ws, err := jumpRatioPlan(in, opts)
 	if err != nil {
 		return nil, err
 	}

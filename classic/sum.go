@@ -13,8 +13,13 @@ type SumOptions struct {
 }
 
 // SumPlan returns the plan of Sum: one spectrum (a 1 x 1 scan) per cube,
-// on the cube's axis.
-func SumPlan(in Input, opts SumOptions) (*Plan, multispectrum.Region, error) {
+// on the cube's axis; an error for a region outside the scan.
+func SumPlan(in Input, opts SumOptions) (*Plan, error) {
+	p, _, err := sumPlan(in, opts)
+	return p, err
+}
+
+func sumPlan(in Input, opts SumOptions) (*Plan, multispectrum.Region, error) {
 	if err := in.check(); err != nil {
 		return nil, multispectrum.Region{}, err
 	}
@@ -40,7 +45,7 @@ func SumPlan(in Input, opts SumOptions) (*Plan, multispectrum.Region, error) {
 // the partial sums added in tile order, so the result does not depend on
 // the number of workers.
 func Sum(in Input, opts SumOptions, dst Destination, ro RunOptions) (*Result, error) {
-	p, r, err := SumPlan(in, opts)
+	p, r, err := sumPlan(in, opts)
 	if err != nil {
 		return nil, err
 	}

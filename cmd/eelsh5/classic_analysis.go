@@ -136,7 +136,7 @@ func (c *deconvolveCmd) Run(g *Globals) error {
 	defer j.close()
 	opts := classic.DeconvolveOptions{Method: classic.DeconvolveMethod(c.Method), FWHM: c.FWHM, Taper: c.Taper}
 	j.method = c.Method
-	if _, _, err := classic.DeconvolvePlan(j.in, opts); err != nil {
+	if _, err := classic.DeconvolvePlan(j.in, opts); err != nil {
 		return planError(err)
 	}
 	_, err = j.run("deconvolve", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
@@ -227,7 +227,7 @@ func (c *integrateCmd) Run(g *Globals) error {
 	}
 	defer closeSrc()
 	opts.Source = src
-	if _, _, err := classic.IntegratePlan(j.in, opts); err != nil {
+	if _, err := classic.IntegratePlan(j.in, opts); err != nil {
 		return planError(err)
 	}
 	_, err = j.run("integrate", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
@@ -277,7 +277,7 @@ func (c *jumpratioCmd) Run(g *Globals) error {
 	}
 	defer j.close()
 	opts := classic.JumpRatioOptions{Edges: ws, Method: classic.BackgroundMethod(c.Method)}
-	if _, _, err := classic.JumpRatioPlan(j.in, opts); err != nil {
+	if _, err := classic.JumpRatioPlan(j.in, opts); err != nil {
 		return planError(err)
 	}
 	_, err = j.run("jumpratio", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {

@@ -56,7 +56,7 @@ func (c *cropCmd) Run(g *Globals) error {
 		}
 		opts.Energy[classic.LowLoss] = c.LowLoss.array()
 	}
-	if _, _, err := classic.CropPlan(j.in, opts); err != nil {
+	if _, err := classic.CropPlan(j.in, opts); err != nil {
 		return planError(err)
 	}
 	_, err = j.run("crop", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
@@ -152,7 +152,7 @@ func (c *sumCmd) Run(g *Globals) error {
 	if c.Region != nil {
 		opts.Region = &c.Region.Region
 	}
-	if _, _, err := classic.SumPlan(j.in, opts); err != nil {
+	if _, err := classic.SumPlan(j.in, opts); err != nil {
 		return planError(err)
 	}
 	_, err = j.run("sum", c.Step, c.Overwrite, map[string]any{}, func(dst classic.Destination, ro classic.RunOptions) (*classic.Result, error) {
