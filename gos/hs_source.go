@@ -304,18 +304,8 @@ func ComputeHSTable(z, n, l int, onset float64) (*Table, error) {
 		return nil, fmt.Errorf("gos: table %s/%s: %w (the subshell is empty in the ground state)", sym, name, ErrNotInDatabase)
 	}
 	orb := atom.Orbitals[k]
-	binding := onset / hartree
-	if onset <= 0 {
-		binding = -orb.Eigenvalue / hartree
-	}
-	freeEV := hsFreeEnergies()
-	free := make([]float64, len(freeEV))
-	for i, e := range freeEV {
-		free[i] = math.Max(e, hsThreshold) / hartree
-	}
-	q := hsMomenta()
-	p := &gosProblem{field: atom.field(), bound: atom.p[k], l: l, electrons: orb.Occupancy, binding: binding, free: free, q: q}
-	g, err := p.compute()
+	freeEV, q := hsFreeEnergies(), hsMomenta()
+	g, err := hsGOS(atom, k, onset, freeEV, q)
 	if err != nil {
 		return nil, fmt.Errorf("gos: table %s/%s: %w", sym, name, err)
 	}
@@ -324,13 +314,35 @@ func ComputeHSTable(z, n, l int, onset float64) (*Table, error) {
 	for i, v := range q {
 		t.Q[i] = v / BohrRadius
 	}
-	for i := range t.GOS {
-		t.GOS[i] /= hartree // 1/hartree -> 1/eV
-	}
 	if err := t.Validate(); err != nil {
 		return nil, fmt.Errorf("gos: computed %w", err)
 	}
 	return t, nil
+}
+
+// hsGOS returns df/dE (1/eV), [E][q], of orbital k of atom at the free
+// energies freeEV (eV; those below hsThreshold are computed at it) and
+// momentum transfers q (1/a0), with onset (eV) the ionisation energy of the
+// energy-loss prefactor (the eigenvalue when onset <= 0).
+func hsGOS(atom *Atom, k int, onset float64, freeEV, q []float64) ([]float64, error) {
+	orb := atom.Orbitals[k]
+	binding := onset / hartree
+	if onset <= 0 {
+		binding = -orb.Eigenvalue / hartree
+	}
+	free := make([]float64, len(freeEV))
+	for i, e := range freeEV {
+		free[i] = math.Max(e, hsThreshold) / hartree
+	}
+	p := &gosProblem{field: atom.field(), bound: atom.p[k], l: orb.L, electrons: orb.Occupancy, binding: binding, free: free, q: q}
+	g, err := p.compute()
+	if err != nil {
+		return nil, err
+	}
+	for i := range g {
+		g[i] /= hartree // 1/hartree -> 1/eV
+	}
+	return g, nil
 }
 
 // field returns the atom's self-consistent potential.
