@@ -125,7 +125,7 @@ func (s *slurmFlags) submit(g *Globals, command, file, step string, pf *partFlag
 	if err != nil {
 		return err
 	}
-	stages := append(pre, slurmStage{command: command, step: step, args: args})
+	stages := append(pre, slurmStage{command: command, step: step, args: append([]string{command}, args...)})
 	script := s.script(prog, cwd, file, pf.PartsDir, globals, stages)
 	if s.Print {
 		_, err := fmt.Fprint(g.stdout, script)
@@ -206,7 +206,8 @@ func (s *slurmFlags) script(prog, cwd, file, partsDir string, globals []string, 
 	}
 	fmt.Fprintf(&b, "#!/bin/sh\n# Written by eelsh5 %s: submits a partitioned run of %s in %d parts to Slurm.\n", version, file, s.Parts)
 	fmt.Fprintf(&b, "# Each stage: a preparing job, a job array of %d parts after it, a merge after the array.\nset -e\ncd %s\n", s.Parts, shellQuote(cwd))
-	fmt.Fprintf(&b, "submit() { id=$(sbatch --parsable --chdir=%s \"$@\"); echo \"${id%%%%;*}\"; }\n", shellQuote(cwd))
+	// A job whose dependency failed is cancelled, not left pending.
+	fmt.Fprintf(&b, "submit() { id=$(sbatch --parsable --kill-on-invalid-dep=yes --chdir=%s \"$@\"); echo \"${id%%%%;*}\"; }\n", shellQuote(cwd))
 	var extra []string
 	for _, o := range s.Sbatch {
 		extra = append(extra, shellQuote(o))
