@@ -115,8 +115,8 @@ func compareData(t *testing.T, what string, want, got map[string][]float64) {
 // quant of the partitioned file reads its alignment through the virtual
 // datasets of the alignment's merge.
 func TestPartitionedEqualsWhole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs 4 x 3 partitioned runs")
+	if testing.Short() || raceEnabled {
+		t.Skip("runs 4 x 3 partitioned runs (too slow under the race detector)")
 	}
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.nxs")

@@ -229,8 +229,8 @@ func jobState(id string) string {
 // compares the alignment and quant steps with a whole run, bit for bit
 // (mean spectra to 1e-12).
 func TestSlurmQuant(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a Slurm cluster")
+	if testing.Short() || raceEnabled {
+		t.Skip("starts a Slurm cluster (run without -short and without the race detector)")
 	}
 	startSlurm(t)
 	dir := t.TempDir()
