@@ -372,14 +372,11 @@ func (c *alignCmd) merge(g *Globals, prog *progress, set *mergeSet) (*aligners.R
 	if err := c.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	f, sum, err := openProcessing(c.File, true)
+	f, sum, err := openForMerge(c.File, set)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if err := checkMergeInput(c.File, sum, set); err != nil {
-		return nil, err
-	}
 	a, err := prepareAlign(f, c.File, c)
 	if err != nil {
 		return nil, err

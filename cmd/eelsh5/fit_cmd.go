@@ -515,14 +515,11 @@ func (c *fitCmd) merge(g *Globals, prog *progress, set *mergeSet) (*quant.Result
 	if err := c.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	f, sum, err := openProcessing(c.File, true)
+	f, sum, err := openForMerge(c.File, set)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if err := checkMergeInput(c.File, sum, set); err != nil {
-		return nil, err
-	}
 	opts := c.opts
 	opts.Workers, opts.Prepared = g.workers(), set.prep.Model
 	j, err := prepareFit(f, c.File, "fit", c.Input, &c.modelFlags, opts)

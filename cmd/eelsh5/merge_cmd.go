@@ -249,6 +249,10 @@ type mergeSet struct {
 	regions [][]multispectrum.Region
 	sums    [][]float64
 	copy    bool
+	// sum is FILE's SHA-256 when checked: the preparing run's, or that
+	// of FILE after an earlier merge of the same parts (remerge).
+	sum     string
+	remerge bool
 }
 
 // merge returns the h5io merge of the parts into file.
@@ -426,10 +430,35 @@ func (c *mergeCmd) check() (*mergeSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	set.sum = sum
 	if sum != prep.InputSHA256 {
-		return nil, fmt.Errorf("%s has changed since the preparing run (%s): its parts were computed from other data", c.File, pp)
+		if !mergedBefore(c.File, step, prep.ID) {
+			return nil, fmt.Errorf("%s has changed since the preparing run (%s): its parts were computed from other data", c.File, pp)
+		}
+		if !c.Overwrite {
+			return nil, fmt.Errorf("%s already holds /entry/%s merged from these parts: give --overwrite to merge them again (e.g. with --copy)", c.File, step)
+		}
+		set.remerge = true
 	}
 	return set, nil
+}
+
+// mergedBefore reports whether step of file is the merge of the parts of
+// the preparing run id: a later merge of them may replace it (FILE then
+// differs from the preparing run's only by that merge, as far as the
+// step's provenance tells).
+func mergedBefore(file, step, id string) bool {
+	f, err := h5io.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	p, err := f.ReadProvenance(step)
+	if err != nil {
+		return false
+	}
+	parts, _ := p.Params["parts"].(map[string]any)
+	return parts != nil && parts["prepare"] == id
 }
 
 // paramsDifference names the provenance parameters that differ.
@@ -443,13 +472,18 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-// checkMergeInput is the check of a merge against the file opened for
-// writing: it has not changed since the preparing run.
-func checkMergeInput(file, sum string, set *mergeSet) error {
-	if sum != set.prep.InputSHA256 {
-		return fmt.Errorf("%s has changed since the preparing run: its parts were computed from other data", file)
+// openForMerge opens FILE, checked by mergeCmd.check, for writing and
+// returns it with its SHA-256 (the provenance's input hash).
+func openForMerge(file string, set *mergeSet) (*h5io.File, string, error) {
+	f, err := openHDF5(file, true)
+	if err != nil {
+		return nil, "", err
 	}
-	return nil
+	if err := f.CheckVersion(); err != nil {
+		f.Close()
+		return nil, "", err
+	}
+	return f, set.sum, nil
 }
 
 // Flag values are recorded in a preparing run's file as their command-line

@@ -369,6 +369,19 @@ func TestPartitionedBadInput(t *testing.T) {
 	if _, errs, code := eelsh5(t, "-q", "merge", file, "--parts-dir", good); code != 0 {
 		t.Fatalf("good parts: %s", errs)
 	}
+	// Merging the same parts again needs --overwrite (FILE now differs
+	// from the preparing run's only by that merge), e.g. to copy them.
+	if _, errs, code := eelsh5(t, "merge", file, "--parts-dir", good); code != 1 || !strings.Contains(errs, "already holds /entry/quant merged from these parts") {
+		t.Errorf("second merge: exit %d: %s", code, errs)
+	}
+	if _, errs, code := eelsh5(t, "-q", "merge", file, "--parts-dir", good, "--copy", "--overwrite"); code != 0 {
+		t.Fatalf("merge --copy --overwrite: %s", errs)
+	}
+	if f, err := h5io.Open(file); err != nil || f.IsVirtual("/entry/quant/coefficients/coefficients") {
+		t.Errorf("after merge --copy: %v, or the coefficients are still virtual", err)
+	} else {
+		f.Close()
+	}
 	var prep prepareFile
 	b, _ := os.ReadFile(h5io.PreparePath(file, good, "quant"))
 	if err := json.Unmarshal(b, &prep); err != nil || prep.Tiles != 9 {

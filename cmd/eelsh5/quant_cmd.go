@@ -266,14 +266,11 @@ func (c *quantCmd) merge(g *Globals, prog *progress, set *mergeSet) (*quantRepor
 	if err := c.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	f, sum, err := openProcessing(c.File, true)
+	f, sum, err := openForMerge(c.File, set)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if err := checkMergeInput(c.File, sum, set); err != nil {
-		return nil, err
-	}
 	opts := c.opts
 	opts.Workers = g.workers()
 	input, err := c.partInput(f, &opts)
