@@ -423,10 +423,14 @@ func readHSCache(path, key string) (*Table, error) {
 		if err := binary.Read(r, binary.LittleEndian, &n); err != nil || int(n)*8 > r.Len() {
 			return nil, errBadCache
 		}
+		// Decoded straight from the bytes (binary.Read would copy them
+		// into a scratch buffer first).
+		raw := body[len(body)-r.Len():][:8*int(n)]
 		a := make([]float64, n)
-		if err := binary.Read(r, binary.LittleEndian, a); err != nil {
-			return nil, errBadCache
+		for i := range a {
+			a[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 		}
+		r.Seek(int64(8*int(n)), io.SeekCurrent)
 		return a, nil
 	}
 	k, err := str()
