@@ -1,0 +1,5 @@
+//go:build !race
+
+package h5io_test
+
+const raceEnabled = false
