@@ -272,6 +272,9 @@ func readQuant(t *testing.T, path string) (map[string][]float64, string) {
 // and a file changed since the preparing run each give a one-line error
 // naming the part (or the option), and leave FILE byte-identical.
 func TestPartitionedBadInput(t *testing.T) {
+	if raceEnabled {
+		t.Skip("16 partitioned runs: run without the race detector")
+	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "s.nxs")
 	other := filepath.Join(dir, "o.nxs")
