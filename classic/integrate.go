@@ -28,23 +28,59 @@ const (
 // EdgeWindows are the energy windows of one edge: the background window
 // (before the edge) and the integration window Delta (from the onset).
 // A zero window takes its default from the onset E_k of the element
-// table: background [E_k - 5 - w, E_k - 5) with w = 0.1 E_k kept within
-// 20..50 eV, integration [E_k, E_k + 50).
+// table: integration [E_k, E_k + 50); background [E_k - 5 - w, E_k - 5)
+// with w = 0.1 E_k kept within 20..50 eV, started no lower than the end
+// of the integration window of any other edge of the same call whose
+// onset is lower (so that no default background window lies on the near
+// edge of another edge), and refused when that leaves less than
+// MinBackgroundWidth.
 type EdgeWindows struct {
 	Element, Edge string // "Ti", "L" (as gos.ExpandEdge)
 	Background    [2]float64
 	Integration   [2]float64
 }
 
-// defaults fills zero windows from the onset.
-func (w *EdgeWindows) defaults(onset float64) {
-	if w.Background == [2]float64{} {
-		width := math.Min(50, math.Max(20, 0.1*onset))
-		w.Background = [2]float64{onset - 5 - width, onset - 5}
+// MinBackgroundWidth (eV) is the narrowest default background window
+// EdgeWindows accepts after moving its start above the integration
+// window of a lower edge.
+const MinBackgroundWidth = 10
+
+// integrateDefaults fills the zero windows of edges (EdgeWindows): the
+// integration windows first, then the background windows, each started
+// above the integration windows of the edges with lower onsets.
+func integrateDefaults(edges []EdgeWindows) error {
+	onsets := make([]float64, len(edges))
+	for k := range edges {
+		on, err := EdgeOnset(edges[k].Element, edges[k].Edge)
+		if err != nil {
+			return err
+		}
+		onsets[k] = on
+		if edges[k].Integration == [2]float64{} {
+			edges[k].Integration = [2]float64{on, on + 50}
+		}
 	}
-	if w.Integration == [2]float64{} {
-		w.Integration = [2]float64{onset, onset + 50}
+	for k := range edges {
+		e := &edges[k]
+		if e.Background != [2]float64{} {
+			continue
+		}
+		on := onsets[k]
+		width := math.Min(50, math.Max(20, 0.1*on))
+		lo, hi := on-5-width, on-5
+		below := ""
+		for j, o := range edges {
+			if j != k && onsets[j] < on && o.Integration[1] > lo {
+				lo, below = o.Integration[1], o.Element+" "+o.Edge
+			}
+		}
+		if hi-lo < MinBackgroundWidth {
+			return fmt.Errorf("classic: the default background window of %s %s would be %g..%g eV, above the integration window of %s: give the background window (or a shorter integration window of %s)",
+				e.Element, e.Edge, lo, hi, below, below)
+		}
+		e.Background = [2]float64{lo, hi}
 	}
+	return nil
 }
 
 // IntegrateOptions configure Integrate.
@@ -190,6 +226,11 @@ func edgePlan(in Input, edges []EdgeWindows, m BackgroundMethod, op string, defa
 		return nil, nil, fmt.Errorf("classic: %s needs at least one edge", op)
 	}
 	ax := core.Axis
+	if defaultsIntegrate {
+		if err := integrateDefaults(edges); err != nil {
+			return nil, nil, err
+		}
+	}
 	var ws []edgeWindow
 	var labels []string
 	var bgs, ints [][]float64
@@ -200,9 +241,7 @@ func edgePlan(in Input, edges []EdgeWindows, m BackgroundMethod, op string, defa
 			return nil, nil, err
 		}
 		label := e.Element + " " + e.Edge
-		if defaultsIntegrate {
-			e.defaults(onset)
-		} else if e.Background == [2]float64{} || e.Integration == [2]float64{} {
+		if !defaultsIntegrate && (e.Background == [2]float64{} || e.Integration == [2]float64{}) {
 			jumpDefaults(e, onset)
 		}
 		w := edgeWindow{label: label, onset: onset}

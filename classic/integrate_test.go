@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/eelsh5/eelsh5/formats/msa"
@@ -368,6 +369,57 @@ func TestIntegrateSrTiO3(t *testing.T) {
 		if !(e > 0 && e < 0.1*r) {
 			t.Errorf("%s: error %g of Ti/O %g", test.m, e, r)
 		}
+	}
+}
+
+// TestIntegrateDefaultWindows: the default windows (EdgeWindows). On the
+// seed no edge's background window reaches the integration window of the
+// edge below, so they are the plain rule's. On SrTiO3 the plain rule
+// would start the O K window (477..527 eV) 21 eV above the Ti L onset,
+// on the Ti L white lines, and give Ti/O = 0.7931 (hydrogenic, log-log;
+// computed by this code); started at the end of Ti L's integration window
+// (506 eV) it gives 0.4004, against 0.3554 with pyEELSMODEL's 512..527 eV
+// (TestIntegrateSrTiO3), the Ti L tail being still no power law just
+// above 506 eV. Edges too close for a default (N K at 402 eV, Ti L at
+// 456 eV) are refused with the reason.
+func TestIntegrateDefaultWindows(t *testing.T) {
+	edges := seedEdges()
+	if err := integrateDefaults(edges); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range [][2]float64{{250.6, 279}, {356.8, 397}, {477, 527}, {653, 703}} {
+		if got := edges[k].Background; math.Abs(got[0]-want[0]) > 1e-9 || got[1] != want[1] {
+			t.Errorf("%s %s: background window %v, want %v", edges[k].Element, edges[k].Edge, got, want)
+		}
+	}
+
+	hl, ll := readMSA(t, "hl.msa"), readMSA(t, "ll.msa")
+	for _, test := range []struct {
+		o    [2]float64
+		want float64
+	}{{[2]float64{}, 0.4004}, {[2]float64{477, 527}, 0.7931}} {
+		opts := IntegrateOptions{Source: gos.Hydrogenic(), E0: 300e3, Alpha: 0.9e-3, Beta: 2.675e-3, Reference: 1,
+			Edges: []EdgeWindows{{Element: "Ti", Edge: "L"}, {Element: "O", Edge: "K", Background: test.o}}}
+		var mem Memory
+		if _, err := Integrate(CubeInput(ll, hl), opts, &mem, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r := mem.Array(RatiosName).Data[0]
+		t.Logf("O K background %v: windows %v, Ti/O = %.4f", test.o, mem.Plan.Params["background_windows_eV"], r)
+		if math.Abs(r-test.want) > 5e-4 {
+			t.Errorf("O K background %v: Ti/O = %.4f, want %.4f", test.o, r, test.want)
+		}
+	}
+
+	near := []EdgeWindows{{Element: "N", Edge: "K"}, {Element: "Ti", Edge: "L"}}
+	err := integrateDefaults(near)
+	t.Log(err)
+	if err == nil || !strings.Contains(err.Error(), "Ti L") || !strings.Contains(err.Error(), "N K") {
+		t.Errorf("N K and Ti L: %v, want the default background window of Ti L refused", err)
+	}
+	near[1].Background = [2]float64{420, 450}
+	if err := integrateDefaults(near); err != nil {
+		t.Errorf("N K and Ti L with a given window: %v", err)
 	}
 }
 

@@ -154,7 +154,7 @@ type edgeFlags struct {
 
 type integrateCmd struct {
 	File        string       `arg:"" type:"path" help:"Processing file with a core loss (and a low loss for areal densities)."`
-	Background  []edgeWindow `placeholder:"EL=LO:HI" help:"Background window of an element's edge in eV (default: 5 eV below the onset, 0.1 x onset wide within 20-50 eV)."`
+	Background  []edgeWindow `placeholder:"EL=LO:HI" help:"Background window of an element's edge in eV (default: ending 5 eV below the onset, 0.1 x onset wide within 20-50 eV, starting no lower than the end of the integration window of a lower edge)."`
 	Integration []edgeWindow `placeholder:"EL=LO:HI" help:"Integration window Delta of an element's edge in eV (default: onset to onset + 50)."`
 	Reference   string       `placeholder:"EL" help:"Element the ratios divide by (default: the first)."`
 	E0          *float64     `name:"E0" placeholder:"VOLTS" help:"Acceleration voltage in volts (default: the file's metadata)."`
