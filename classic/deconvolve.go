@@ -111,7 +111,7 @@ func deconvolvePlan(in Input, opts DeconvolveOptions) (*Plan, *deconvPlan, error
 		return nil, nil, fmt.Errorf("classic: unknown deconvolution %q (fourier-log or fourier-ratio)", opts.Method)
 	}
 	p.Streams = append(p.Streams,
-		Stream{Name: TLambdaName, Kind: MapStream, Width: 1, LongName: "t/lambda of the low loss"},
+		Stream{Name: TLambdaName, Kind: MapStream, Width: 1, LongName: "relative thickness t/lambda of the low loss"},
 		Stream{Name: StatusName, Kind: StatusStream, Width: 1, LongName: "deconvolution status", Codes: DeconvolveCodes})
 	p.Default = p.Streams[0].Name
 	d.taper = max(4, int(math.Ceil(opts.Taper/disp)))

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode"
 
+	"github.com/eelsh5/eelsh5/gos"
 	"github.com/eelsh5/eelsh5/multispectrum"
 	"github.com/eelsh5/eelsh5/quant"
 	"github.com/eelsh5/eelsh5/simulate"
@@ -292,5 +295,49 @@ func TestCalibrate(t *testing.T) {
 		if err := CheckCalibrate(in, o); err == nil {
 			t.Errorf("%+v: no error", o)
 		}
+	}
+}
+
+// TestLongNamesBeginWithAWord: every stream's long name, which h5io
+// writes as the long_name attribute and eelsh5 plot capitalises into the
+// figure title, begins with a word of letters, so that capitalising it
+// cannot turn a symbol into another ("t/lambda" into "T/lambda").
+func TestLongNamesBeginWithAWord(t *testing.T) {
+	sc, c := seedRegions(t, 1)
+	in := CubeInput(c.LowLoss, c.CoreLoss)
+	edges := []EdgeWindows{{Element: "C", Edge: "K"}, {Element: "Fe", Edge: "L"}}
+	var plans []*Plan
+	add := func(p *Plan, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans = append(plans, p)
+	}
+	add(ThicknessPlan(in, ThicknessOptions{MeanFreePath: Malis, Zeff: 6, E0: sc.E0, Beta: sc.Beta}))
+	add(DeconvolvePlan(in, DeconvolveOptions{Method: FourierLog, FWHM: 1}))
+	add(DeconvolvePlan(in, DeconvolveOptions{Method: FourierRatio, FWHM: 1}))
+	add(IntegratePlan(in, IntegrateOptions{Edges: edges, Source: gos.Hydrogenic(), E0: sc.E0, Alpha: sc.Alpha, Beta: sc.Beta}))
+	add(JumpRatioPlan(in, JumpRatioOptions{Edges: edges}))
+	add(BinPlan(in, BinOptions{Energy: 2}))
+	add(CropPlan(in, CropOptions{Energy: map[string][2]float64{CoreLoss: {300, 400}}}))
+	add(SumPlan(in, SumOptions{}))
+	n := 0
+	for _, p := range plans {
+		for _, s := range p.Streams {
+			if s.LongName == "" {
+				continue // h5io gives cubes "Intensity (counts)"
+			}
+			n++
+			first, _, _ := strings.Cut(s.LongName, " ")
+			for _, r := range first {
+				if !unicode.IsLetter(r) && r != '-' {
+					t.Errorf("%s: stream %s: long name %q begins with %q", p.Operation, s.Name, s.LongName, first)
+					break
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("%d long names checked", n)
 	}
 }

@@ -116,7 +116,7 @@ type Stream struct {
 	Width      int                      // values a pixel (the channel count of a cube)
 	Axis       multispectrum.EnergyAxis // of a cube
 	Units      string                   // of the values
-	LongName   string                   // axis label, e.g. "t/lambda"
+	LongName   string                   // axis label and, capitalised, figure title: begins with a word, e.g. "relative thickness t/lambda"
 	Components []string                 // of a stack
 	Codes      string                   // of a status map: "0 ok, 1 ..."
 }

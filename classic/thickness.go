@@ -297,7 +297,7 @@ func ThicknessPlan(in Input, opts ThicknessOptions) (*Plan, error) {
 	p := &Plan{Operation: "thickness", NY: in.NY, NX: in.NX, Default: TLambdaName,
 		Params: map[string]any{"zero_loss": string(opts.ZeroLoss), "input": LowLoss}}
 	p.Streams = []Stream{
-		{Name: TLambdaName, Kind: MapStream, Width: 1, LongName: "t/lambda"},
+		{Name: TLambdaName, Kind: MapStream, Width: 1, LongName: "relative thickness t/lambda"},
 		{Name: TLambdaErrorName, Kind: MapStream, Width: 1, LongName: "standard deviation of t/lambda (Poisson)"},
 		{Name: ZeroLossName, Kind: MapStream, Width: 1, Units: "counts", LongName: "zero-loss intensity I0 (counts)"},
 		{Name: StatusName, Kind: StatusStream, Width: 1, LongName: "thickness status", Codes: ThicknessCodes},

@@ -74,6 +74,11 @@ func TestClassicStep(t *testing.T) {
 			t.Fatalf("tlambda %d: %g in the file, %g in memory", i, got.Data[i], v)
 		}
 	}
+	// The stream's long name is the dataset's long_name (eelsh5 plot's
+	// title, capitalised).
+	if long, ok := f.AttrString("/entry/thickness/tlambda/tlambda", AttrLongName); !ok || long != "relative thickness t/lambda" {
+		t.Errorf("tlambda long_name %q", long)
+	}
 	if codes, ok := f.AttrString("/entry/thickness/status/status", AttrCodes); !ok || codes != classic.ThicknessCodes {
 		t.Errorf("status codes %q", codes)
 	}
