@@ -54,9 +54,11 @@ func TestHSBoundCoulomb(t *testing.T) {
 // nucleus of charge Zs = Z - 0.5), the computed K-shell GOS (bound state,
 // continuum, Coulomb matching, Bessel matrix elements and partial-wave sum)
 // equals the analytic hydrogenic K GOS of HydrogenicKGOS (Egerton's SIGMAK
-// formula) to 1e-3 relative over the (E, q) grid.
+// formula) to 1e-3 relative over the (E, q) grid, from the tables'
+// threshold row (hsThreshold, 1 meV: 5.3e-4 there, the continuum
+// normalisation at k -> 0) to 3 keV.
 func TestHSCoulombLimitK(t *testing.T) {
-	free := []float64{0.5, 3, 20, 100, 400, 1000, 3000} // eV above threshold
+	free := []float64{hsThreshold, 0.5, 3, 20, 100, 400, 1000, 3000} // eV above threshold
 	q := []float64{0.01, 0.1, 0.5, 1, 2, 4, 8, 15, 25}  // 1/a0
 	for _, z := range []int{6, 14, 22} {
 		zs := float64(z) - 0.5
