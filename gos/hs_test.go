@@ -59,7 +59,7 @@ func TestHSBoundCoulomb(t *testing.T) {
 // normalisation at k -> 0) to 3 keV.
 func TestHSCoulombLimitK(t *testing.T) {
 	free := []float64{hsThreshold, 0.5, 3, 20, 100, 400, 1000, 3000} // eV above threshold
-	q := []float64{0.01, 0.1, 0.5, 1, 2, 4, 8, 15, 25}  // 1/a0
+	q := []float64{0.01, 0.1, 0.5, 1, 2, 4, 8, 15, 25}               // 1/a0
 	for _, z := range []int{6, 14, 22} {
 		zs := float64(z) - 0.5
 		f := bareField(zs)
