@@ -196,7 +196,7 @@ func integratePlan(in Input, opts IntegrateOptions) (*Plan, []edgeWindow, error)
 	st := p.Streams[len(p.Streams)-1]
 	p.Streams = append(p.Streams[:len(p.Streams)-1],
 		Stream{Name: ElementsName, Kind: StackStream, Width: len(ws), Components: labels, Units: units, LongName: long},
-		Stream{Name: ElementErrorName, Kind: StackStream, Width: len(ws), Components: labels, Units: units, LongName: "standard deviation of " + long},
+		Stream{Name: ElementErrorName, Kind: StackStream, Width: len(ws), Components: labels, Units: units, LongName: "standard deviation of the " + long},
 		Stream{Name: RatiosName, Kind: StackStream, Width: len(ratios), Components: ratios, LongName: "atomic ratio"},
 		Stream{Name: RatioErrorName, Kind: StackStream, Width: len(ratios), Components: ratios, LongName: "standard deviation of the atomic ratio"},
 		st)
