@@ -301,6 +301,54 @@ func TestIntegrateSeedBias(t *testing.T) {
 	}
 }
 
+// TestIntegrateAbsentElements: what the method reports for an element
+// that is absent, on noise-free spectra at the counts of 200 spectra
+// (values computed by this code when written). In the matrix (C only,
+// t/lambda 0.19) N/C, O/C and Fe/C are -0.018, -0.009 and -0.002, within
+// 0.025 of 0: the background's shape (TestIntegrateSeedBias, 2). In the
+// Fe disc (C and Fe, t/lambda 1) N/C is -0.160: the seed simulates five
+// plasmon orders, and the fourth and fifth plasmon replicas of the C K
+// onset (284 + 4 x 22 = 372 eV and 394 eV) lie in the N K background
+// window (357..397 eV), a step no power law follows; simulated with
+// three orders, whose last replica is at 350 eV, the same pixel gives
+// -0.039.
+func TestIntegrateAbsentElements(t *testing.T) {
+	sim := func(m []float64, tl float64, orders int) *simulate.Cubes {
+		sc := simulate.SeedScenario(128)
+		sc.NY, sc.NX = 1, 1
+		sc.Maps, sc.TLambda = multispectrum.NewArray(1, 1, 4), multispectrum.NewArray(1, 1, 1)
+		copy(sc.Maps.Data, m)
+		sc.TLambda.Data[0] = tl
+		sc.Shifts, sc.Noise, sc.AddPoisson, sc.PlasmonOrders = simulate.NoShifts, 200, false, orders
+		c, err := simulate.Run(context.Background(), sc, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	sc := simulate.SeedScenario(128)
+	ratios := func(c *simulate.Cubes) []float64 {
+		var m Memory
+		opts := IntegrateOptions{Edges: seedEdges(), Source: gos.Hydrogenic(), E0: sc.E0, Alpha: sc.Alpha, Beta: sc.Beta}
+		if _, err := Integrate(CubeInput(c.LowLoss, c.CoreLoss), opts, &m, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return m.Array(RatiosName).Data
+	}
+	matrix := ratios(sim([]float64{1, 0, 0, 0}, 6.0/32, 5))
+	t.Logf("matrix: N/C %.4f, O/C %.4f, Fe/C %.4f", matrix[0], matrix[1], matrix[2])
+	for k, v := range matrix {
+		if math.Abs(v) > 0.025 {
+			t.Errorf("matrix: %s/C = %.4f for an absent element", sc.Elements[k+1], v)
+		}
+	}
+	five, three := ratios(sim([]float64{1, 0, 0, 1}, 1, 5))[0], ratios(sim([]float64{1, 0, 0, 1}, 1, 3))[0]
+	t.Logf("Fe disc: N/C %.4f with 5 plasmon orders, %.4f with 3", five, three)
+	if five > -0.1 || three < -0.05 {
+		t.Errorf("Fe disc: N/C %.4f with 5 plasmon orders, %.4f with 3: want below -0.1 and above -0.05", five, three)
+	}
+}
+
 // readMSA reads a shared fixture as a 1 x 1 cube.
 func readMSA(t *testing.T, name string) *multispectrum.Cube {
 	t.Helper()
