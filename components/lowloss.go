@@ -157,11 +157,10 @@ func (l *LowLoss) ConvolveTransformed(dst []float64, srcT []complex128) {
 	if !l.ready {
 		panic("components: LowLoss used without a valid spectrum")
 	}
-	for k, v := range srcT {
-		l.spec[k] = v * l.kernel[k]
-	}
-	l.tr.Inverse(l.work, l.spec)
-	copy(dst, l.work[:l.n])
+	// The product with the kernel's transform fused into the inverse,
+	// only the n samples kept (the same numbers as multiplying into
+	// l.spec and inverting in full).
+	l.tr.InverseProduct(dst[:l.n], srcT, l.kernel)
 }
 
 // Convolve writes the convolution of src (len n) with the current kernel

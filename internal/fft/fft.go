@@ -214,6 +214,50 @@ func (r *Real) Forward(dst []complex128, x []float64) []complex128 {
 	return dst
 }
 
+// InverseProduct writes the first len(dst) samples of the inverse of the
+// coefficient-wise product a_k b_k (both len N/2+1, not modified) into
+// dst (len(dst) <= N): the circular convolution of the two signals whose
+// transforms a and b are. The result equals Inverse of the product
+// (complex multiplication as Go's, (ac-bd) + (ad+bc)i) to the bit; fusing
+// the product into the transform's input and dropping the samples beyond
+// len(dst) saves two sweeps over N values per call.
+func (r *Real) InverseProduct(dst []float64, a, b []complex128) {
+	if len(dst) > r.n || len(a) != r.half+1 || len(b) != r.half+1 {
+		panic("fft: length mismatch")
+	}
+	if len(dst) == 0 {
+		return
+	}
+	if r.fw != nil {
+		r.fw.inverseProduct(dst, a, b)
+		return
+	}
+	h := r.half
+	w := r.work
+	for k := 0; k <= h/2; k++ {
+		xk := a[k] * b[k]
+		xc := a[h-k] * b[h-k]
+		xc = complex(real(xc), -imag(xc))
+		e := (xk + xc) * 0.5
+		s := r.split[k]
+		o := (xk - xc) * 0.5 * complex(real(s), -imag(s))
+		w[r.perm[k]] = complex(real(e)-imag(o), imag(e)+real(o))
+		if k != 0 && k != h-k {
+			w[r.perm[h-k]] = complex(real(e)+imag(o), -imag(e)+real(o))
+		}
+	}
+	r.fftInPlace(w, true)
+	inv := 1 / float64(h)
+	m := len(dst)
+	for i := 0; 2*i+1 < m; i++ {
+		dst[2*i] = real(w[i]) * inv
+		dst[2*i+1] = imag(w[i]) * inv
+	}
+	if m%2 == 1 {
+		dst[m-1] = real(w[m/2]) * inv
+	}
+}
+
 // Inverse writes x_j = (1/N) sum_k X_k exp(2 pi i jk/N) (the inverse of
 // Forward, Hermitian symmetry implied) into dst (len N) and returns dst.
 // coeff (len N/2+1) is not modified.

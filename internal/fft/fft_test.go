@@ -114,3 +114,40 @@ func BenchmarkReal4096(b *testing.B) {
 		})
 	}
 }
+
+// TestInverseProductEqualsInverse: InverseProduct gives, to the bit, the
+// leading samples of Inverse applied to the coefficient-wise product (Go's
+// complex multiplication), on both backends, for output lengths from 1 to
+// N (odd and even).
+func TestInverseProductEqualsInverse(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for _, be := range backends {
+		for _, n := range []int{4, 16, 1024, 4096} {
+			r := be.make(n)
+			a, b := make([]complex128, n/2+1), make([]complex128, n/2+1)
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = rnd.NormFloat64()
+			}
+			r.Forward(a, x)
+			for i := range x {
+				x[i] = rnd.ExpFloat64()
+			}
+			r.Forward(b, x)
+			prod := make([]complex128, n/2+1)
+			for k := range prod {
+				prod[k] = a[k] * b[k]
+			}
+			want := r.Inverse(make([]float64, n), prod)
+			for _, m := range []int{1, 2, 3, n/2 - 1, n - 1, n} {
+				got := make([]float64, m)
+				r.InverseProduct(got, a, b)
+				for i, v := range got {
+					if math.Float64bits(v) != math.Float64bits(want[i]) {
+						t.Fatalf("%s n=%d m=%d: sample %d = %v, Inverse of the product %v", be.name, n, m, i, v, want[i])
+					}
+				}
+			}
+		}
+	}
+}

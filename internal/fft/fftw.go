@@ -40,6 +40,14 @@ static void eelsh5_fftw_inverse(eelsh5_fftw *p, const double *coeff, double *dst
 	for (int i = 0; i < p->n; i++) dst[i] = p->in[i] * s;
 }
 
+// The inverse of the coefficients already in the plan's input (written
+// there by Go), the first m samples scaled by 1/n into dst.
+static void eelsh5_fftw_inverse_in_place(eelsh5_fftw *p, double *dst, int m) {
+	fftw_execute(p->inv);
+	double s = 1.0 / p->n;
+	for (int i = 0; i < m; i++) dst[i] = p->in[i] * s;
+}
+
 static void eelsh5_fftw_free(eelsh5_fftw *p) {
 	fftw_destroy_plan(p->fwd);
 	fftw_destroy_plan(p->inv);
@@ -95,4 +103,16 @@ func (f *fftwPlan) forward(dst []complex128, x []float64) {
 
 func (f *fftwPlan) inverse(dst []float64, coeff []complex128) {
 	C.eelsh5_fftw_inverse(f.p, (*C.double)(unsafe.Pointer(&coeff[0])), (*C.double)(unsafe.Pointer(&dst[0])))
+}
+
+// inverseProduct multiplies a and b in Go (so that the product rounds as
+// Go's complex multiplication whatever flags compile the C code) straight
+// into FFTW's input array, then runs the inverse.
+func (f *fftwPlan) inverseProduct(dst []float64, a, b []complex128) {
+	out := unsafe.Slice((*complex128)(unsafe.Pointer(f.p.out)), int(f.p.n)/2+1)
+	a, b = a[:len(out)], b[:len(out)]
+	for k := range out {
+		out[k] = a[k] * b[k]
+	}
+	C.eelsh5_fftw_inverse_in_place(f.p, (*C.double)(unsafe.Pointer(&dst[0])), C.int(len(dst)))
 }

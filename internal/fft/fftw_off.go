@@ -12,3 +12,5 @@ func newFFTW(int) *fftwPlan { return nil }
 func (*fftwPlan) forward([]complex128, []float64) {}
 
 func (*fftwPlan) inverse([]float64, []complex128) {}
+
+func (*fftwPlan) inverseProduct([]float64, []complex128, []complex128) {}
