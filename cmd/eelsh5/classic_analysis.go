@@ -244,6 +244,9 @@ func (c *integrateCmd) Run(g *Globals) error {
 		if len(parts) == 0 {
 			return ""
 		}
+		if n, _ := res.Summary["pixels_ok"].(int); n == 1 {
+			return "ratios: " + strings.Join(parts, ", ")
+		}
 		return fmt.Sprintf("ratios of the mean amounts over %v pixels: %s", res.Summary["pixels_ok"], strings.Join(parts, ", "))
 	})
 	return err
