@@ -91,42 +91,47 @@ func (l *LowLoss) SetSpectrum(ll []float64) error {
 	if !(sum > 0) {
 		return fmt.Errorf("components: low loss sums to %g; cannot normalise", sum)
 	}
-	for i := range l.norm {
-		l.norm[i] = 0
-	}
-	z := l.before
+	b := l.before
+	clear(l.norm[:b])
+	clear(l.norm[b+l.p:])
+	z, peak := b, ll[0]
 	for i, v := range ll {
-		l.norm[l.before+i] = v / sum
-		if v > ll[z-l.before] {
-			z = l.before + i
+		l.norm[b+i] = v / sum
+		if v > peak {
+			z, peak = b+i, v
 		}
 	}
 	l.z0 = z
-	P := len(l.h)
-	clear(l.h)
 	// h[d] = l~(d + z0) for d in [-(n-1), n-1], where l~(r) is the padded
 	// low loss at r mod N (0 beyond its n channels): this is the
 	// reference's circular convolution, wrap-around included. h[d] is
-	// stored at d mod P.
-	N := l.wrapN
-	for d := -(l.n - 1); d <= l.n-1; d++ {
-		r := d + z
-		if r < 0 {
-			r += N
-		} else if r >= N {
-			r -= N
-		}
-		if r < l.n {
-			i := d
-			if i < 0 {
-				i += P
-			}
-			l.h[i] = l.norm[r]
-		}
+	// stored at d mod P. With 0 <= z0 < n and N = n + 2p, r = d + z0
+	// falls in [0, n) for d in [-z0, n-1-z0]; below, r + N < n for
+	// d <= -2p-z0-1 (l~ at 2p+1+z0 .. n-1); above, r - N < n for
+	// d >= N-z0 (l~ at 0 .. z0-2p-1). Three copies of l~, zero elsewhere.
+	n, N := l.n, l.wrapN
+	clear(l.h)
+	l.putLag(-z, l.norm)
+	if lo := 2*l.p + 1 + z; lo < n {
+		l.putLag(-(n - 1), l.norm[lo:])
+	}
+	if hi := z - 2*l.p; hi > 0 {
+		l.putLag(N-z, l.norm[:hi])
 	}
 	l.tr.Forward(l.kernel, l.h)
 	l.ready = true
 	return nil
+}
+
+// putLag stores src as h[d0], h[d0+1], ... at the indices d mod P.
+func (l *LowLoss) putLag(d0 int, src []float64) {
+	P := len(l.h)
+	if d0 < 0 {
+		k := min(-d0, len(src))
+		copy(l.h[P+d0:], src[:k])
+		src, d0 = src[k:], 0
+	}
+	copy(l.h[d0:], src)
 }
 
 // Kernel returns the transform of the current kernel (shared; copy it to

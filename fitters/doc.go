@@ -7,10 +7,12 @@
 //   - Linear (6.2): ordinary, Poisson-weighted (w = 1/max(y, 1)) and
 //     non-negative (Lawson-Hanson) least squares. The weighted columns are
 //     scaled to unit norm; well-conditioned pixels (condition number below
-//     1e6) are solved by the corrected semi-normal equations with one
-//     refinement step, the others by Householder QR and a Jacobi SVD of R
-//     (minimum-norm solution, status Singular). Every pixel's exact
-//     condition number is reported.
+//     1e6) are solved by the corrected semi-normal equations (Cholesky, one
+//     refinement step), the others by Householder QR and a Jacobi SVD of R
+//     (minimum-norm solution, status Singular). The condition number is
+//     reported for every pixel: estimated from the Cholesky factor (within
+//     a factor sqrt(p) above the exact value) on the first path, exact on
+//     the second.
 //   - Fisher (6.4): Poisson Fisher information with the model as the
 //     variance, its inverse (covariance) and the CRLB; RatioError for the
 //     ratio of two parameters.

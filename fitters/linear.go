@@ -123,9 +123,15 @@ func NewLinear(n, p int, m Method) *Linear {
 
 // Result of one linear fit.
 type Result struct {
-	Status    Status
-	Chi2      float64 // weighted residual sum of squares
-	Condition float64 // 2-norm condition number of the weighted, column-scaled design
+	Status Status
+	Chi2   float64 // weighted residual sum of squares
+	// Condition is the condition number of the weighted, column-scaled
+	// design: exact (2-norm, from its singular values) when the QR path
+	// solved, else (corrected semi-normal equations) the square root of
+	// the scaled Gram's 1-norm condition number as estimated from its
+	// Cholesky factor, which lies between the exact value and sqrt(P)
+	// times it up to the estimator's rare underestimates (doc/algorithms.md 6.2).
+	Condition float64
 }
 
 // Fit solves for coef (len P) from the design a (column major, N x P) and
@@ -152,16 +158,22 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 	default:
 		panic(m.Validate().Error() + "; check it with ParseMethod before setting Linear.Method")
 	}
-	for i, v := range y {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+	// Square roots of the weights (the QR path's row scaling) and the
+	// weights as their squares (the normal equations'), in one pass.
+	sw, w := l.sw[:n], l.res[:n]
+	if weighted {
+		if !simd.PoissonWeights(sw, w, y) {
 			clearNaN(coef)
 			return Result{Status: NonFinite, Chi2: math.NaN(), Condition: math.NaN()}
 		}
-		w := 1.0
-		if weighted {
-			w = 1 / math.Max(v, 1)
+	} else {
+		for i, v := range y {
+			if v-v != 0 {
+				clearNaN(coef)
+				return Result{Status: NonFinite, Chi2: math.NaN(), Condition: math.NaN()}
+			}
+			sw[i], w[i] = 1, 1
 		}
-		l.sw[i] = math.Sqrt(w)
 	}
 	if m != NNLS {
 		if res, ok := l.fitCSNE(coef, a, y); ok {
@@ -264,18 +276,18 @@ func (l *Linear) Fit(coef, a, y []float64, weighted bool) Result {
 
 // fitCSNE solves by the corrected semi-normal equations: the weighted
 // Gram matrix of [A y] in one pass over the rows, scaled to unit
-// diagonal; its Jacobi eigen-decomposition gives the condition number
-// (the square root of the Gram's) and the solution; one refinement step
-// solves again for the full-precision residual. It declines (ok false)
-// when the scaled design is worse conditioned than csneLimit.
+// diagonal; its Cholesky factor gives the solution and an estimate of
+// the condition number (the square root of the Gram's 1-norm condition
+// number, estimated as LAPACK's dpocon does: Hager 1984, Higham 1988;
+// see conditionEstimate); one refinement step solves again for the
+// full-precision residual. It declines (ok false) when the Gram is not
+// numerically positive definite or the estimate reaches csneLimit.
 func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 	n, p := l.N, l.P
 	g := l.g
-	// Weighted Gram of [A y] in one sweep: A^T W A, A^T W y, y^T W y.
+	// Weighted Gram of [A y] in one sweep: A^T W A, A^T W y, y^T W y
+	// (Fit left the weights in l.res).
 	w := l.res
-	for i, s := range l.sw {
-		w[i] = s * s
-	}
 	yy := simd.Gram(g, p, l.aty, a, n, p, y, w)
 	for k := 0; k < p; k++ {
 		d := g[k*p+k]
@@ -296,35 +308,16 @@ func (l *Linear) fitCSNE(coef, a, y []float64) (Result, bool) {
 		}
 		l.z[k] = l.aty[k] * l.scale[k]
 	}
-	copy(l.rr, l.r)
-	// Eigen-decomposition of the symmetric positive semi-definite scaled
-	// Gram by one-sided Jacobi: l.r becomes V Lambda, l.sv the eigenvalues.
-	jacobiSVD(l.r, l.v, l.sv, p)
-	lmax, lmin := 0.0, math.Inf(1)
-	for _, v := range l.sv {
-		lmax, lmin = math.Max(lmax, v), math.Min(lmin, v)
+	// Cholesky factor of the scaled Gram (l.rr, lower triangle) for
+	// the solves, and the condition number estimated from it.
+	if !cholesky(l.rr, l.r, p) {
+		return Result{}, false // not numerically positive definite: QR
 	}
-	cond := math.Sqrt(lmax / lmin)
+	cond := math.Sqrt(norm1Sym(l.r, p) * l.inverseNorm1())
 	if !(cond < csneLimit) || n <= p {
 		return Result{}, false
 	}
-	solve := func(dst, rhs []float64) {
-		// dst = V Lambda^-1 V^T rhs, with l.r = V Lambda (columns).
-		for j := 0; j < p; j++ {
-			t := 0.0
-			for i := 0; i < p; i++ {
-				t += l.v[i*p+j] * rhs[i]
-			}
-			l.tmp[j] = t / l.sv[j]
-		}
-		for k := 0; k < p; k++ {
-			c := 0.0
-			for j := 0; j < p; j++ {
-				c += l.v[k*p+j] * l.tmp[j]
-			}
-			dst[k] = c
-		}
-	}
+	solve := func(dst, rhs []float64) { cholSolve(dst, rhs, l.rr, p) }
 	solve(coef, l.z)
 	for k := range coef {
 		coef[k] *= l.scale[k]
@@ -508,4 +501,105 @@ func jacobiSVD(a, v, s []float64, p int) {
 		}
 		s[j] = math.Sqrt(ss)
 	}
+}
+
+// cholSolve solves L L^T x = b for x by forward and back substitution
+// with the lower triangle of l (row major, from cholesky in qp.go). dst and b may
+// be the same slice.
+func cholSolve(dst, b, l []float64, p int) {
+	for i := 0; i < p; i++ {
+		t := b[i]
+		for k := 0; k < i; k++ {
+			t -= l[i*p+k] * dst[k]
+		}
+		dst[i] = t / l[i*p+i]
+	}
+	for i := p - 1; i >= 0; i-- {
+		t := dst[i]
+		for k := i + 1; k < p; k++ {
+			t -= l[k*p+i] * dst[k]
+		}
+		dst[i] = t / l[i*p+i]
+	}
+}
+
+// norm1Sym returns the 1-norm (largest absolute column sum) of the p x p
+// row-major matrix a.
+func norm1Sym(a []float64, p int) float64 {
+	m := 0.0
+	for j := 0; j < p; j++ {
+		s := 0.0
+		for i := 0; i < p; i++ {
+			s += math.Abs(a[i*p+j])
+		}
+		m = math.Max(m, s)
+	}
+	return m
+}
+
+// inverseNorm1 estimates ||G^-1||_1 for the scaled Gram G whose Cholesky
+// factor is in the lower triangle of l.rr, without forming the inverse:
+// Hager's method (W. W. Hager, SIAM J. Sci. Stat. Comput. 5, 311, 1984)
+// as refined by Higham (ACM TOMS 14, 381, 1988) and used by LAPACK's
+// dlacon/dpocon, which maximises ||G^-1 x||_1 over the unit 1-norm ball
+// by a few steps of a gradient method (G^-T = G^-1: one solve a step),
+// then takes the larger of that and Higham's extra estimate from the
+// alternating vector x_i = (-1)^i (1 + i/(p-1)). The estimate is a lower
+// bound of ||G^-1||_1 and in practice within a factor of about 3 of it
+// (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., 15.3);
+// O(p^2) work a step against O(p^3) per Jacobi sweep of the exact value.
+func (l *Linear) inverseNorm1() float64 {
+	p := l.P
+	x, y := l.d, l.tmp // scratch of length p
+	if p == 1 {
+		return 1 / (l.rr[0] * l.rr[0])
+	}
+	for i := range x {
+		x[i] = 1 / float64(p)
+	}
+	est := 0.0
+	last := -1
+	for iter := 0; iter < 5; iter++ {
+		cholSolve(y, x, l.rr, p)
+		s := 0.0
+		for _, v := range y {
+			s += math.Abs(v)
+		}
+		if iter > 0 && s <= est {
+			break
+		}
+		est = s
+		// x = sign(y), then z = G^-1 x; the next x is e_j at the
+		// largest |z_j| unless that cannot increase the estimate.
+		for i, v := range y {
+			x[i] = math.Copysign(1, v)
+		}
+		cholSolve(y, x, l.rr, p)
+		j, zj, ztx := 0, 0.0, 0.0
+		for i, v := range y {
+			if a := math.Abs(v); a > zj {
+				j, zj = i, a
+			}
+			ztx += v * x[i]
+		}
+		if iter > 0 && (zj <= ztx || j == last) {
+			break
+		}
+		last = j
+		clear(x)
+		x[j] = 1
+	}
+	// Higham's safeguard against the rare matrices that fool the above.
+	for i := range x {
+		x[i] = 1 + float64(i)/float64(p-1)
+		if i%2 == 1 {
+			x[i] = -x[i]
+		}
+	}
+	cholSolve(y, x, l.rr, p)
+	s := 0.0
+	for _, v := range y {
+		s += math.Abs(v)
+	}
+	return math.Max(est, 2*s/(3*float64(p)))
 }

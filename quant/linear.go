@@ -6,6 +6,7 @@ import (
 
 	"github.com/eelsh5/eelsh5/components"
 	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/internal/simd"
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
@@ -267,7 +268,7 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 		copy(model, ws.fixed)
 	}
 	for k := 0; k < p; k++ {
-		axpy(coef[k], ws.full[k], model)
+		simd.Axpy(coef[k], ws.full[k], model)
 	}
 	if out.Parts != nil {
 		e.parts(ws, coef, out.Parts)
@@ -291,13 +292,6 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	setf(out.Condition, res.Condition)
 	if out.Status != nil {
 		*out.Status = st
-	}
-}
-
-func axpy(alpha float64, x, y []float64) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
 	}
 }
 

@@ -70,3 +70,37 @@ func kernel1x4(n int, w, x, c0, c1, c2, c3 *float64, acc *[16]float64)
 //
 //go:noescape
 func kernelDot(n int, w, x, y *float64, acc *[4]float64)
+
+// asmAxpy runs kernelAxpy on the first rows, a multiple of eight, and
+// returns their number.
+func asmAxpy(alpha float64, x, y []float64) (rows int) {
+	rows = len(x) &^ 7
+	if rows == 0 {
+		return 0
+	}
+	kernelAxpy(rows, alpha, &x[0], &y[0])
+	return rows
+}
+
+// asmWeights runs kernelWeights on the first rows, a multiple of four,
+// and returns their number and whether a value there is not finite.
+func asmWeights(sw, w, y []float64) (rows int, bad bool) {
+	rows = len(y) &^ 3
+	if rows == 0 {
+		return 0, false
+	}
+	return rows, kernelWeights(rows, &y[0], &sw[0], &w[0]) != 0
+}
+
+// kernelAxpy adds alpha x_i to y_i for the first n rows (a positive
+// multiple of 8), product and sum each rounded, as the Go loop.
+//
+//go:noescape
+func kernelAxpy(n int, alpha float64, x, y *float64)
+
+// kernelWeights sets sw_i = sqrt(1/max(y_i, 1)) and w_i = sw_i^2 for the
+// first n rows (a positive multiple of 4), each operation correctly
+// rounded as in the Go loop; bad is non-zero when a y_i is NaN or Inf.
+//
+//go:noescape
+func kernelWeights(n int, y, sw, w *float64) (bad int)

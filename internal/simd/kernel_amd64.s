@@ -146,3 +146,67 @@ doneDot:
 	VMOVUPD Y0, (DI)
 	VZEROUPPER
 	RET
+
+// func kernelAxpy(n int, alpha float64, x, y *float64)
+//
+// y_i += alpha x_i over the first n rows (n a positive multiple of 8): a
+// rounded product, then a rounded sum (no fused multiply-add), the same
+// two operations as the Go loop, eight rows a step.
+TEXT ·kernelAxpy(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	VBROADCASTSD alpha+8(FP), Y0
+	MOVQ x+16(FP), SI
+	MOVQ y+24(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+
+loopAxpy:
+	VMULPD  (SI)(AX*1), Y0, Y1
+	VMULPD  32(SI)(AX*1), Y0, Y2
+	VADDPD  (DI)(AX*1), Y1, Y1
+	VADDPD  32(DI)(AX*1), Y2, Y2
+	VMOVUPD Y1, (DI)(AX*1)
+	VMOVUPD Y2, 32(DI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, CX
+	JLT  loopAxpy
+	VZEROUPPER
+	RET
+
+// func kernelWeights(n int, y, sw, w *float64) (bad int)
+//
+// For the first n rows (a positive multiple of 4): m = max(y_i, 1),
+// sw_i = sqrt(1/m), w_i = sw_i^2, each operation correctly rounded as
+// the Go loop's. bad is non-zero when some y_i is NaN or infinite (then
+// the outputs are not to be used): y - y is then NaN, and the unordered
+// compare flags it.
+TEXT ·kernelWeights(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ y+8(FP), SI
+	MOVQ sw+16(FP), R8
+	MOVQ w+24(FP), R9
+	SHLQ $3, CX
+	XORQ AX, AX
+	MOVQ $0x3ff0000000000000, DX
+	MOVQ DX, X0
+	VBROADCASTSD X0, Y0
+	VXORPD Y5, Y5, Y5
+
+loopWeights:
+	VMOVUPD (SI)(AX*1), Y1
+	VSUBPD  Y1, Y1, Y2
+	VCMPPD  $3, Y2, Y2, Y3
+	VORPD   Y3, Y5, Y5
+	VMAXPD  Y0, Y1, Y1
+	VDIVPD  Y1, Y0, Y1
+	VSQRTPD Y1, Y1
+	VMULPD  Y1, Y1, Y4
+	VMOVUPD Y1, (R8)(AX*1)
+	VMOVUPD Y4, (R9)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loopWeights
+	VMOVMSKPD Y5, AX
+	MOVQ AX, bad+32(FP)
+	VZEROUPPER
+	RET

@@ -11,3 +11,7 @@ func asm2x4(s *[8]float64, w, x0, x1, c0, c1, c2, c3 []float64) (rows int) { ret
 func asm1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) (rows int) { return 0 }
 
 func asmDot(acc *[4]float64, x, y, w []float64) (rows int) { return 0 }
+
+func asmAxpy(alpha float64, x, y []float64) (rows int) { return 0 }
+
+func asmWeights(sw, w, y []float64) (rows int, bad bool) { return 0, false }

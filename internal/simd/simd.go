@@ -1,5 +1,7 @@
 package simd
 
+import "math"
+
 // accelerated selects the assembly kernels; it starts as hasAsm (amd64
 // with AVX2 and FMA, without the noasm tag) and is changed only by
 // SetAccelerated.
@@ -160,4 +162,59 @@ func block1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) {
 			s[c] += u * cc[i]
 		}
 	}
+}
+
+// Axpy adds alpha x_i to y_i for the len(x) entries of x. Each entry is
+// one rounded product and one rounded sum on either path (the assembly
+// uses no fused multiply-add), so the result is the Go loop's to the bit.
+// It panics when y is shorter than x.
+func Axpy(alpha float64, x, y []float64) {
+	if len(y) < len(x) {
+		panic("simd: Axpy dimension mismatch")
+	}
+	y = y[:len(x)]
+	i := 0
+	if accelerated {
+		i = asmAxpy(alpha, x, y)
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
+// PoissonWeights sets, for the len(y) counts y, the square roots of the
+// Poisson weights and the weights themselves as their squares (the
+// weighted least squares of doc/algorithms.md 6.2):
+//
+//	sw_i = sqrt(1 / max(y_i, 1)),  w_i = sw_i^2
+//
+// It returns false, with sw and w unspecified, when a y_i is NaN or
+// infinite. Division, square root and product are correctly rounded on
+// either path, so the results are the Go loop's to the bit. It panics
+// when sw or w is shorter than y.
+func PoissonWeights(sw, w, y []float64) bool {
+	n := len(y)
+	if len(sw) < n || len(w) < n {
+		panic("simd: PoissonWeights dimension mismatch")
+	}
+	sw, w = sw[:n], w[:n]
+	i := 0
+	if accelerated {
+		var bad bool
+		if i, bad = asmWeights(sw, w, y); bad {
+			return false
+		}
+	}
+	for ; i < n; i++ {
+		v := y[i]
+		if v-v != 0 { // NaN or Inf
+			return false
+		}
+		if v < 1 { // max(v, 1) for finite v
+			v = 1
+		}
+		s := math.Sqrt(1 / v)
+		sw[i], w[i] = s, s*s
+	}
+	return true
 }

@@ -314,3 +314,77 @@ func BenchmarkDot(b *testing.B) {
 		})
 	}
 }
+
+// TestAxpyBitIdentical: Axpy equals the plain loop y_i += alpha x_i (a
+// rounded product, then a rounded sum) to the bit on both paths, for
+// every tail length, with unaligned slices, and touches nothing past
+// len(x).
+func TestAxpyBitIdentical(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			x, y, _ := testData(rnd, n, 1)
+			alpha := rnd.NormFloat64() * 1e3
+			want := make([]float64, n)
+			for i := range want {
+				want[i] = y[i] + alpha*x[i]
+			}
+			got := y[:n]
+			guard := y[:n+1][n]
+			Axpy(alpha, x, got)
+			for i := range want {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("accelerated %v n=%d: y[%d] = %v, loop %v", accelerated, n, i, got[i], want[i])
+				}
+			}
+			if g := y[:n+1][n]; !math.IsNaN(g) || !math.IsNaN(guard) {
+				t.Fatalf("accelerated %v n=%d: guard past the end changed to %v", accelerated, n, g)
+			}
+		}
+		SetAccelerated(was)
+	}
+}
+
+// TestPoissonWeights: sqrt(1/max(y, 1)) and its square to the bit on both
+// paths, for counts below, at and above 1 (zero, negative, fractional,
+// huge), every tail length, and a NaN or Inf at any place (in the
+// assembly's rows or the tail) reported as false.
+func TestPoissonWeights(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	special := []float64{0, math.Copysign(0, -1), -3, 0.25, 1, math.Nextafter(1, 2), math.Nextafter(1, 0), 7, 1e300, 5e-324, 1e6}
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			_, y, _ := testData(rnd, n, 1)
+			for i := range y {
+				if i%3 == 0 {
+					y[i] = special[rnd.IntN(len(special))]
+				} else {
+					y[i] = math.Abs(y[i])
+				}
+			}
+			sw, w := make([]float64, n), make([]float64, n)
+			if !PoissonWeights(sw, w, y) {
+				t.Fatalf("accelerated %v n=%d: finite counts reported as not finite", accelerated, n)
+			}
+			for i, v := range y {
+				s := math.Sqrt(1 / math.Max(v, 1))
+				if math.Float64bits(sw[i]) != math.Float64bits(s) || math.Float64bits(w[i]) != math.Float64bits(s*s) {
+					t.Fatalf("accelerated %v n=%d: y=%v gives %v, %v; want %v, %v", accelerated, n, v, sw[i], w[i], s, s*s)
+				}
+			}
+			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+				for _, at := range []int{0, n / 2, n - 1} {
+					keep := y[at]
+					y[at] = bad
+					if PoissonWeights(sw, w, y) {
+						t.Fatalf("accelerated %v n=%d: %v at %d not reported", accelerated, n, bad, at)
+					}
+					y[at] = keep
+				}
+			}
+		}
+		SetAccelerated(was)
+	}
+}
