@@ -166,33 +166,43 @@ func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 		we := (de - (e - e0)) / de
 		r0, r1 := t.GOS[(ie-1)*nq:ie*nq], t.GOS[ie*nq:(ie+1)*nq]
 		iq := -1
-		for j := 0; j < n; j++ {
-			Q := math.Exp(lmin + float64(j)*du)
-			w := 1.0
-			if s.Alpha >= 1e-6 {
-				w = ConvergenceCorrection(k.Theta(Q, qmin), s.Alpha, s.Beta)
-			}
-			q := math.Sqrt(Q) / BohrRadius
-			if iq < 0 {
-				iq = sort.SearchFloat64s(t.Q, q)
-			} else {
-				for iq < nq && t.Q[iq] < q {
-					iq++
+		// In blocks of points: first the q values and weights (exp,
+		// sqrt, divisions: independent, so they overlap in the
+		// pipeline), then the walk along the table and the sum, in the
+		// same order as before.
+		var qb, wb [dsigmaBlock]float64
+		for j0 := 0; j0 < n; j0 += dsigmaBlock {
+			m := min(dsigmaBlock, n-j0)
+			for j := 0; j < m; j++ {
+				Q := math.Exp(lmin + float64(j0+j)*du)
+				w := 1.0
+				if s.Alpha >= 1e-6 {
+					w = ConvergenceCorrection(k.Theta(Q, qmin), s.Alpha, s.Beta)
 				}
+				qb[j], wb[j] = math.Sqrt(Q)/BohrRadius, w
 			}
-			var v float64
-			switch {
-			case iq == nq:
-				v = 0
-			case iq == 0:
-				v = r1[0]
-			default:
-				q0, q1 := t.Q[iq-1], t.Q[iq]
-				dq := q1 - q0
-				wq := (dq - (q - q0)) / dq
-				v = we*(wq*r0[iq-1]+(1-wq)*r0[iq]) + (1-we)*(wq*r1[iq-1]+(1-wq)*r1[iq])
+			for j, q := range qb[:m] {
+				if iq < 0 {
+					iq = sort.SearchFloat64s(t.Q, q)
+				} else {
+					for iq < nq && t.Q[iq] < q {
+						iq++
+					}
+				}
+				var v float64
+				switch {
+				case iq == nq:
+					v = 0
+				case iq == 0:
+					v = r1[0]
+				default:
+					q0, q1 := t.Q[iq-1], t.Q[iq]
+					dq := q1 - q0
+					wq := (dq - (q - q0)) / dq
+					v = we*(wq*r0[iq-1]+(1-wq)*r0[iq]) + (1-we)*(wq*r1[iq-1]+(1-wq)*r1[iq])
+				}
+				sum += wb[j] * v
 			}
-			sum += w * v
 		}
 	} else {
 		for j := 0; j < n; j++ {
@@ -205,6 +215,9 @@ func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 	}
 	return barn * 4 * math.Pi * BohrRadius * BohrRadius * (Rydberg / e) * (Rydberg / k.T) * du * sum
 }
+
+// dsigmaBlock is the number of q points Table.dsigmaDE prepares at once.
+const dsigmaBlock = 128
 
 // minChannelsPerWorker is the smallest block of channels addCrossSection
 // gives a core of its own (a block costs about 100 q points per channel).

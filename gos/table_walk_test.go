@@ -47,7 +47,7 @@ func TestTableIntegrandMatchesInterpolate(t *testing.T) {
 
 // Table.dsigmaDE, the table's own q integral, returns bit for bit what
 // Setup.DSigmaDE returns with the table's integrand, for parallel and
-// convergent beams, energies below, inside and past the table (whose first
+// convergent beams, fewer q points than one block and several blocks, energies below, inside and past the table (whose first
 // energy is above the onset, so the region before it is covered too), q
 // ranges inside and beyond its q axis.
 func TestTableDSigmaDEMatchesIntegrand(t *testing.T) {
@@ -71,6 +71,7 @@ func TestTableDSigmaDEMatchesIntegrand(t *testing.T) {
 		{E0: 300e3, Alpha: 0, Beta: 20e-3}, {E0: 300e3, Alpha: 1e-9, Beta: 2e-3},
 		{E0: 300e3, Alpha: 0.9e-3, Beta: 2.675e-3}, {E0: 200e3, Alpha: 30e-3, Beta: 20e-3},
 		{E0: 60e3, Alpha: 10e-3, Beta: 100e-3}, {E0: 300e3, Alpha: 1e-3, Beta: 300e-3, QSteps: 37},
+		{E0: 300e3, Alpha: 2e-3, Beta: 10e-3, QSteps: 300}, // several blocks of q points
 	}
 	for _, tb := range []struct {
 		tab   *Table
