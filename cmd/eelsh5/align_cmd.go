@@ -259,7 +259,7 @@ func (a *alignJob) runTo(g *Globals, prog *progress, sum string, r alignRun) (*a
 	if c.Plot != "" {
 		shiftMap := multispectrum.NewArray(a.in.NY, a.in.NX, 1)
 		copy(shiftMap.Data, res.Plan.Shifts) // as stored: the applied shifts
-		if err := plotShifts(c.Plot, shiftMap, res.Status); err != nil {
+		if err := plotShiftsOn(c.Plot, shiftMap, res.Status, a.scan); err != nil {
 			return nil, err
 		}
 	}
