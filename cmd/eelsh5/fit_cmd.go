@@ -290,10 +290,10 @@ func (j *fitJob) run(g *Globals, prog *progress, sum string, r fitRun) (*quant.R
 		prog.say("merging %d parts of %dx%d spectra into /entry/%s (%s)", len(r.sums), ny, nx, r.step, mergeKind(r.merge))
 	case !part.Whole():
 		prog.say("part %s: tiles %d..%d of %d of %dx%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-			part, first, end-1, p.Tiling().Len(), ny, nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+			part, first, end-1, p.Tiling().Len(), ny, nx, p.Axis().Size, j.in.Base, p.NumParams(), shortList(p.Names(), 12), p.Method(), g.workers())
 	default:
 		prog.say("%d spectra of %d channels from %s, %d parameters (%s), %s, %d workers",
-			ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), strings.Join(p.Names(), ", "), p.Method(), g.workers())
+			ny*nx, p.Axis().Size, j.in.Base, p.NumParams(), shortList(p.Names(), 12), p.Method(), g.workers())
 	}
 	if ch := p.BackgroundChoice(); ch != nil {
 		prog.say("background: %s", ch)
@@ -529,4 +529,13 @@ func (c *fitCmd) merge(g *Globals, prog *progress, set *mergeSet) (*quant.Result
 	defer j.close()
 	m := set.merge(c.File, c.Step)
 	return j.run(g, prog, sum, fitRun{step: c.Step, overwrite: c.Overwrite, extra: set.params(m), merge: m, sums: set.sums})
+}
+
+// shortList joins names, at most max of them: a fine structure adds tens
+// of parameters, which would make the progress line unreadable.
+func shortList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, ... and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
