@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/eelsh5/eelsh5/internal/fft"
+	"github.com/eelsh5/eelsh5/internal/simd"
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
@@ -81,26 +82,26 @@ func (l *LowLoss) SetSpectrum(ll []float64) error {
 		panic(fmt.Sprintf("components: low loss of %d channels, expected %d", len(ll), l.p))
 	}
 	l.ready = false
+	// The sum and the first maximum in one pass; v - v is NaN exactly
+	// when v is NaN or infinite.
+	b := l.before
 	sum := 0.0
-	for _, v := range ll {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
+	z, peak := b, ll[0]
+	for i, v := range ll {
+		if v-v != 0 {
 			return fmt.Errorf("components: low loss has non-finite values")
 		}
 		sum += v
-	}
-	if !(sum > 0) {
-		return fmt.Errorf("components: low loss sums to %g; cannot normalise", sum)
-	}
-	b := l.before
-	clear(l.norm[:b])
-	clear(l.norm[b+l.p:])
-	z, peak := b, ll[0]
-	for i, v := range ll {
-		l.norm[b+i] = v / sum
 		if v > peak {
 			z, peak = b+i, v
 		}
 	}
+	if !(sum > 0) {
+		return fmt.Errorf("components: low loss sums to %g; cannot normalise", sum)
+	}
+	clear(l.norm[:b])
+	clear(l.norm[b+l.p:])
+	simd.Divide(l.norm[b:b+l.p], ll, sum)
 	l.z0 = z
 	// h[d] = l~(d + z0) for d in [-(n-1), n-1], where l~(r) is the padded
 	// low loss at r mod N (0 beyond its n channels): this is the

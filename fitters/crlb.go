@@ -37,12 +37,9 @@ func (f *Fisher) Covariance(cov, d, mu []float64) Status {
 	if len(cov) != p*p || len(d) != n*p || len(mu) != n {
 		panic("fitters: Covariance dimension mismatch")
 	}
-	for i, m := range mu {
-		if !(m > 0) || math.IsInf(m, 0) {
-			fillNaN(cov)
-			return BadModel
-		}
-		f.inv[i] = 1 / m
+	if !simd.Reciprocals(f.inv, mu) {
+		fillNaN(cov)
+		return BadModel
 	}
 	simd.Gram(f.info, p, nil, d, n, p, nil, f.inv)
 	for k := 0; k < p; k++ {

@@ -273,10 +273,16 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	if out.Parts != nil {
 		e.parts(ws, coef, out.Parts)
 	}
-	for j, i := range e.rows {
-		ws.mu[j] = model[i]
+	// With no channel masked the model is the variance itself; the
+	// constrained covariance (convex.go) reads ws.mu.
+	mu := model
+	if !ws.whole || ws.convex != nil {
+		mu = ws.mu
+		for j, i := range e.rows {
+			mu[j] = model[i]
+		}
 	}
-	fst := ws.fish.Covariance(ws.cov, ws.a, ws.mu)
+	fst := ws.fish.Covariance(ws.cov, ws.a, mu)
 	if st == fitters.OK && fst != fitters.OK {
 		st = fst
 	}

@@ -62,6 +62,8 @@ import (
 	"runtime"
 	"sync"
 	"unsafe"
+
+	"github.com/eelsh5/eelsh5/internal/simd"
 )
 
 // FFTW is linked (build tag fftw): real transforms run on FFTW 3 (Frigo
@@ -105,14 +107,11 @@ func (f *fftwPlan) inverse(dst []float64, coeff []complex128) {
 	C.eelsh5_fftw_inverse(f.p, (*C.double)(unsafe.Pointer(&coeff[0])), (*C.double)(unsafe.Pointer(&dst[0])))
 }
 
-// inverseProduct multiplies a and b in Go (so that the product rounds as
-// Go's complex multiplication whatever flags compile the C code) straight
-// into FFTW's input array, then runs the inverse.
+// inverseProduct multiplies a and b in Go (simd.MulComplex, so that the
+// product rounds as Go's complex multiplication whatever flags compile
+// the C code) straight into FFTW's input array, then runs the inverse.
 func (f *fftwPlan) inverseProduct(dst []float64, a, b []complex128) {
 	out := unsafe.Slice((*complex128)(unsafe.Pointer(f.p.out)), int(f.p.n)/2+1)
-	a, b = a[:len(out)], b[:len(out)]
-	for k := range out {
-		out[k] = a[k] * b[k]
-	}
+	simd.MulComplex(out, a[:len(out)], b)
 	C.eelsh5_fftw_inverse_in_place(f.p, (*C.double)(unsafe.Pointer(&dst[0])), C.int(len(dst)))
 }

@@ -104,3 +104,54 @@ func kernelAxpy(n int, alpha float64, x, y *float64)
 //
 //go:noescape
 func kernelWeights(n int, y, sw, w *float64) (bad int)
+
+// asmMulComplex runs kernelMulComplex on the first values, a multiple of
+// two, and returns their number.
+func asmMulComplex(dst, a, b []complex128) (done int) {
+	done = len(a) &^ 1
+	if done == 0 {
+		return 0
+	}
+	kernelMulComplex(done, &a[0], &b[0], &dst[0])
+	return done
+}
+
+// asmReciprocals runs kernelReciprocals on the first values, a multiple
+// of four, and returns their number and whether one there is not a
+// positive finite number.
+func asmReciprocals(dst, x []float64) (done int, bad bool) {
+	done = len(x) &^ 3
+	if done == 0 {
+		return 0, false
+	}
+	return done, kernelReciprocals(done, &x[0], &dst[0]) != 0
+}
+
+// kernelMulComplex sets dst_k = a_k b_k for the first n values (a positive
+// multiple of 2), rounded as Go's complex multiplication.
+//
+//go:noescape
+func kernelMulComplex(n int, a, b, dst *complex128)
+
+// kernelReciprocals sets dst_i = 1/x_i for the first n values (a positive
+// multiple of 4); bad is non-zero when an x_i is not positive and finite.
+//
+//go:noescape
+func kernelReciprocals(n int, x, dst *float64) (bad int)
+
+// asmDivide runs kernelDivide on the first values, a multiple of four,
+// and returns their number.
+func asmDivide(dst, x []float64, s float64) (done int) {
+	done = len(x) &^ 3
+	if done == 0 {
+		return 0
+	}
+	kernelDivide(done, s, &x[0], &dst[0])
+	return done
+}
+
+// kernelDivide sets dst_i = x_i / s for the first n values (a positive
+// multiple of 4), correctly rounded.
+//
+//go:noescape
+func kernelDivide(n int, s float64, x, dst *float64)

@@ -210,3 +210,93 @@ loopWeights:
 	MOVQ AX, bad+32(FP)
 	VZEROUPPER
 	RET
+
+// func kernelMulComplex(n int, a, b, dst *complex128)
+//
+// dst_k = a_k b_k for the first n values (n a positive multiple of 2),
+// as Go multiplies complex128: real ar br - ai bi, imaginary ar bi +
+// ai br, each product rounded, then the sum (VADDSUBPD: no fused
+// multiply-add). Two values a step.
+TEXT ·kernelMulComplex(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ dst+24(FP), DI
+	SHLQ $4, CX
+	XORQ AX, AX
+
+loopMulComplex:
+	VMOVUPD   (SI)(AX*1), Y0
+	VMOVUPD   (DX)(AX*1), Y1
+	VMOVDDUP  Y1, Y2
+	VPERMILPD $0xf, Y1, Y3
+	VPERMILPD $0x5, Y0, Y4
+	VMULPD    Y2, Y0, Y2
+	VMULPD    Y3, Y4, Y3
+	VADDSUBPD Y3, Y2, Y2
+	VMOVUPD   Y2, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loopMulComplex
+	VZEROUPPER
+	RET
+
+// func kernelReciprocals(n int, x, dst *float64) (bad int)
+//
+// dst_i = 1/x_i for the first n values (a positive multiple of 4),
+// correctly rounded; bad is non-zero when some x_i is not a positive
+// finite number (x_i > 0 fails for NaN, zero and negatives; x_i < +Inf
+// fails for +Inf).
+TEXT ·kernelReciprocals(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	MOVQ dst+16(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+	MOVQ $0x3ff0000000000000, DX
+	MOVQ DX, X0
+	VBROADCASTSD X0, Y0
+	MOVQ $0x7ff0000000000000, DX
+	MOVQ DX, X6
+	VBROADCASTSD X6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y5, Y5, Y5
+
+loopReciprocals:
+	VMOVUPD (SI)(AX*1), Y1
+	VCMPPD  $0x1e, Y7, Y1, Y2
+	VCMPPD  $0x11, Y6, Y1, Y3
+	VANDPD  Y3, Y2, Y2
+	VCMPPD  $0, Y7, Y2, Y2
+	VORPD   Y2, Y5, Y5
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loopReciprocals
+	VMOVMSKPD Y5, AX
+	MOVQ AX, bad+24(FP)
+	VZEROUPPER
+	RET
+
+// func kernelDivide(n int, s float64, x, dst *float64)
+//
+// dst_i = x_i / s for the first n values (a positive multiple of 4),
+// correctly rounded.
+TEXT ·kernelDivide(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	VBROADCASTSD s+8(FP), Y0
+	MOVQ x+16(FP), SI
+	MOVQ dst+24(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+
+loopDivide:
+	VMOVUPD (SI)(AX*1), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loopDivide
+	VZEROUPPER
+	RET

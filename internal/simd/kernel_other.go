@@ -15,3 +15,9 @@ func asmDot(acc *[4]float64, x, y, w []float64) (rows int) { return 0 }
 func asmAxpy(alpha float64, x, y []float64) (rows int) { return 0 }
 
 func asmWeights(sw, w, y []float64) (rows int, bad bool) { return 0, false }
+
+func asmMulComplex(dst, a, b []complex128) (done int) { return 0 }
+
+func asmReciprocals(dst, x []float64) (done int, bad bool) { return 0, false }
+
+func asmDivide(dst, x []float64, s float64) (done int) { return 0 }

@@ -218,3 +218,71 @@ func PoissonWeights(sw, w, y []float64) bool {
 	}
 	return true
 }
+
+// MulComplex sets dst_k = a_k b_k for the len(a) values of a, rounded as
+// Go's complex128 multiplication ((ac - bd) + (ad + bc)i, each product
+// and sum rounded, no fused multiply-add) on either path, so the result
+// is the Go loop's to the bit. dst may be a or b. It panics when b or dst
+// is shorter than a.
+func MulComplex(dst, a, b []complex128) {
+	n := len(a)
+	if len(b) < n || len(dst) < n {
+		panic("simd: MulComplex dimension mismatch")
+	}
+	b, dst = b[:n], dst[:n]
+	k := 0
+	if accelerated {
+		k = asmMulComplex(dst, a, b)
+	}
+	for ; k < n; k++ {
+		dst[k] = a[k] * b[k]
+	}
+}
+
+// Reciprocals sets dst_i = 1/x_i for the len(x) values of x (correctly
+// rounded on either path: the Go loop's numbers to the bit). It returns
+// false, with dst unspecified, when some x_i is not a positive finite
+// number (zero, negative, NaN or +Inf), as the Poisson variance of the
+// Fisher information must be (doc/algorithms.md 6.4). It panics when dst
+// is shorter than x.
+func Reciprocals(dst, x []float64) bool {
+	n := len(x)
+	if len(dst) < n {
+		panic("simd: Reciprocals dimension mismatch")
+	}
+	dst = dst[:n]
+	i := 0
+	if accelerated {
+		var bad bool
+		if i, bad = asmReciprocals(dst, x); bad {
+			return false
+		}
+	}
+	for ; i < n; i++ {
+		m := x[i]
+		if !(m > 0) || math.IsInf(m, 0) {
+			return false
+		}
+		dst[i] = 1 / m
+	}
+	return true
+}
+
+// Divide sets dst_i = x_i / s for the len(x) values of x, correctly
+// rounded on either path (the Go loop's numbers to the bit; not x_i times
+// 1/s, which rounds twice). dst may be x. It panics when dst is shorter
+// than x.
+func Divide(dst, x []float64, s float64) {
+	n := len(x)
+	if len(dst) < n {
+		panic("simd: Divide dimension mismatch")
+	}
+	dst = dst[:n]
+	i := 0
+	if accelerated {
+		i = asmDivide(dst, x, s)
+	}
+	for ; i < n; i++ {
+		dst[i] = x[i] / s
+	}
+}

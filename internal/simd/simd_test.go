@@ -388,3 +388,110 @@ func TestPoissonWeights(t *testing.T) {
 		SetAccelerated(was)
 	}
 }
+
+// TestMulComplexBitIdentical: MulComplex equals Go's complex128
+// multiplication to the bit on both paths, for every tail length, with
+// magnitudes over many decades, signed zeros and cancelling products, and
+// in place (dst = a).
+func TestMulComplexBitIdentical(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(13, 14))
+	val := func() float64 {
+		switch rnd.IntN(8) {
+		case 0:
+			return 0
+		case 1:
+			return math.Copysign(0, -1)
+		}
+		return rnd.NormFloat64() * math.Pow(10, float64(rnd.IntN(40)-20))
+	}
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			a, b := make([]complex128, n+1)[1:], make([]complex128, n)
+			for k := range a {
+				a[k], b[k] = complex(val(), val()), complex(val(), val())
+				if k%5 == 0 { // (x + iy)(x + iy)-like cancellation in the real part
+					b[k] = complex(imag(a[k]), real(a[k]))
+				}
+			}
+			want := make([]complex128, n)
+			for k := range want {
+				want[k] = a[k] * b[k]
+			}
+			got := make([]complex128, n)
+			MulComplex(got, a, b)
+			MulComplex(a, a, b)
+			for k := range want {
+				for _, g := range []complex128{got[k], a[k]} {
+					if math.Float64bits(real(g)) != math.Float64bits(real(want[k])) || math.Float64bits(imag(g)) != math.Float64bits(imag(want[k])) {
+						t.Fatalf("accelerated %v n=%d: product %d = %v, Go %v", accelerated, n, k, g, want[k])
+					}
+				}
+			}
+		}
+		SetAccelerated(was)
+	}
+}
+
+// TestReciprocals: 1/x to the bit on both paths for every tail length,
+// and false for a zero, negative, NaN or infinite value at any place.
+func TestReciprocals(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 16))
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = rnd.ExpFloat64() * math.Pow(10, float64(rnd.IntN(20)-10))
+			}
+			x[0] = 5e-324
+			dst := make([]float64, n)
+			if !Reciprocals(dst, x) {
+				t.Fatalf("accelerated %v n=%d: positive values rejected", accelerated, n)
+			}
+			for i, v := range x {
+				if math.Float64bits(dst[i]) != math.Float64bits(1/v) {
+					t.Fatalf("accelerated %v n=%d: 1/%v = %v, want %v", accelerated, n, v, dst[i], 1/v)
+				}
+			}
+			for _, bad := range []float64{0, math.Copysign(0, -1), -1, math.NaN(), math.Inf(1), math.Inf(-1)} {
+				for _, at := range []int{0, n / 2, n - 1} {
+					keep := x[at]
+					x[at] = bad
+					if Reciprocals(dst, x) {
+						t.Fatalf("accelerated %v n=%d: %v at %d accepted", accelerated, n, bad, at)
+					}
+					x[at] = keep
+				}
+			}
+		}
+		SetAccelerated(was)
+	}
+}
+
+// TestDivideBitIdentical: Divide equals x_i / s to the bit on both paths
+// for every tail length, in place too.
+func TestDivideBitIdentical(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(17, 18))
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			x, _, _ := testData(rnd, n, 1)
+			s := rnd.ExpFloat64() * 1e5
+			got := make([]float64, n)
+			Divide(got, x, s)
+			for i, v := range x {
+				if math.Float64bits(got[i]) != math.Float64bits(v/s) {
+					t.Fatalf("accelerated %v n=%d: %v / %v = %v, want %v", accelerated, n, v, s, got[i], v/s)
+				}
+			}
+			Divide(x, x, s)
+			for i := range x {
+				if x[i] != got[i] {
+					t.Fatalf("accelerated %v n=%d: in place differs at %d", accelerated, n, i)
+				}
+			}
+		}
+		SetAccelerated(was)
+	}
+}
