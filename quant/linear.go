@@ -228,7 +228,13 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 		out.fail(fitters.BadLowLoss)
 		return
 	}
-	clear(ws.fixed)
+	// Fixed contributions, when the model has any: without them the data
+	// are fitted as they are (core - 0 is core to the bit) and the model
+	// starts from zeros.
+	hasFixed := e.fixedC != nil || e.fixedU != nil
+	if hasFixed {
+		clear(ws.fixed)
+	}
 	if e.fixedC != nil {
 		if ws.ll != nil {
 			ws.ll.ConvolveTransformed(ws.fixed, e.fixedT)
@@ -247,8 +253,17 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 			}
 		}
 	}
-	for j, i := range e.rows {
-		ws.y[j] = core[i] - ws.fixed[i]
+	switch {
+	case hasFixed:
+		for j, i := range e.rows {
+			ws.y[j] = core[i] - ws.fixed[i]
+		}
+	case ws.whole:
+		copy(ws.y, core)
+	default:
+		for j, i := range e.rows {
+			ws.y[j] = core[i]
+		}
 	}
 	coef := out.Coef
 	res := ws.lin.Fit(coef, ws.a, ws.y, e.opts.Weights)
@@ -262,10 +277,16 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	}
 	// Model on the full axis and its values on the fitted channels.
 	model := out.Model
-	if model == nil {
+	switch {
+	case model == nil:
 		model = ws.fixed // reuse: fixed is added in place below
-	} else {
+		if !hasFixed {
+			clear(model)
+		}
+	case hasFixed:
 		copy(model, ws.fixed)
+	default:
+		clear(model)
 	}
 	for k := 0; k < p; k++ {
 		simd.Axpy(coef[k], ws.full[k], model)

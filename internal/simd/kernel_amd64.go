@@ -50,10 +50,11 @@ func asmDot(acc *[4]float64, x, y, w []float64) (rows int) {
 	return rows
 }
 
-// kernel2x4 stores into acc[4e:4e+4] (e = 4r + c) the four lane sums of
+// kernel2x4 adds to acc[4e:4e+4] (e = 4r + c) the four lane sums of
 // w_i x_r(i) c_c(i) over the first n rows (n a positive multiple of 4):
-// lane l sums the rows i = l mod 4, each product w_i x_r(i) rounded, then
-// multiplied by c_c(i) and added in one fused operation.
+// lane l continues its sum with the rows i = l mod 4 in order, each
+// product w_i x_r(i) rounded, then multiplied by c_c(i) and added in one
+// fused operation.
 //
 //go:noescape
 func kernel2x4(n int, w, x0, x1, c0, c1, c2, c3 *float64, acc *[32]float64)
@@ -155,3 +156,90 @@ func asmDivide(dst, x []float64, s float64) (done int) {
 //
 //go:noescape
 func kernelDivide(n int, s float64, x, dst *float64)
+
+// gramChunkRows is the number of rows per chunk of asmGramChunked: 256
+// rows of up to 14 columns (the design, y and the weights) take 28 KiB,
+// inside a 32 KiB level-1 data cache, while every block sweeps them.
+const gramChunkRows = 256
+
+// maxChunkedBlocks bounds the 2 x 4 blocks that asmGramChunked keeps
+// open at once (their accumulators live on the stack): 16 blocks cover
+// the Gram of up to 13 columns.
+const maxChunkedBlocks = 16
+
+// gramChunking enables asmGramChunked (tests switch it off to compare).
+var gramChunking = true
+
+// asmGramChunked is gramBlocked with the rows taken in chunks of
+// gramChunkRows: every block's kernel2x4 runs on a chunk while it is in
+// the level-1 cache, its accumulators carried to the next chunk, instead
+// of each block sweeping all rows from the level-2 cache. Each lane adds
+// the same products in the same order as one sweep, so the results are
+// gramBlocked's to the bit. ok is false (nothing written) when the
+// design has more blocks than maxChunkedBlocks or too few rows to gain.
+func asmGramChunked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []float64) (yWy float64, ok bool) {
+	var blocks [maxChunkedBlocks][2]int
+	nb := 0
+	for k := 0; k < q; k += 2 {
+		for j := k; j < q; j += 4 {
+			if nb == maxChunkedBlocks {
+				return 0, false
+			}
+			blocks[nb] = [2]int{k, j}
+			nb++
+		}
+	}
+	if !gramChunking || n < 2*gramChunkRows {
+		return 0, false
+	}
+	w = w[:n]
+	col := func(j int) []float64 {
+		j = min(j, q-1)
+		if j < p {
+			return a[j*n : (j+1)*n]
+		}
+		return y[:n]
+	}
+	var acc [maxChunkedBlocks][32]float64
+	rows := n &^ 3
+	for r0 := 0; r0 < rows; r0 += gramChunkRows {
+		m := min(gramChunkRows, rows-r0)
+		for b := 0; b < nb; b++ {
+			k, j := blocks[b][0], blocks[b][1]
+			kernel2x4(m, &w[r0], &col(k)[r0], &col(k + 1)[r0], &col(j)[r0], &col(j + 1)[r0], &col(j + 2)[r0], &col(j + 3)[r0], &acc[b])
+		}
+	}
+	for b := 0; b < nb; b++ {
+		k, j := blocks[b][0], blocks[b][1]
+		var s [8]float64
+		for e := range s {
+			s[e] = (acc[b][4*e] + acc[b][4*e+1]) + (acc[b][4*e+2] + acc[b][4*e+3])
+		}
+		// the rest of the rows (at most three), as block2x4
+		x0, x1 := col(k), col(k+1)
+		for i := rows; i < n; i++ {
+			u, v := x0[i]*w[i], x1[i]*w[i]
+			for c := 0; c < 4; c++ {
+				cc := col(j + c)
+				s[c] += u * cc[i]
+				s[4+c] += v * cc[i]
+			}
+		}
+		for r := 0; r < 2 && k+r < q; r++ {
+			for c := 0; c < 4 && j+c < q; c++ {
+				if j+c < k+r {
+					continue
+				}
+				switch v := s[4*r+c]; {
+				case j+c < p:
+					g[(k+r)*ld+j+c] = v
+				case k+r < p:
+					aty[k+r] = v
+				default:
+					yWy = v
+				}
+			}
+		}
+	}
+	return yWy, true
+}

@@ -4,7 +4,10 @@
 
 // func kernel2x4(n int, w, x0, x1, c0, c1, c2, c3 *float64, acc *[32]float64)
 //
-// Y0-Y3: lane sums of w x0 c0..c3; Y4-Y7: of w x1 c0..c3. Per four rows:
+// Y0-Y3: lane sums of w x0 c0..c3; Y4-Y7: of w x1 c0..c3, continued from
+// the values in acc (zero for a fresh sum; a sum over rows taken in
+// chunks, with acc carried from one chunk to the next, adds the same
+// terms in the same order as one call over all of them). Per four rows:
 // w, x0, x1 and each c loaded once, two multiplications, eight FMAs.
 TEXT ·kernel2x4(SB), NOSPLIT, $0-72
 	MOVQ n+0(FP), CX
@@ -18,14 +21,14 @@ TEXT ·kernel2x4(SB), NOSPLIT, $0-72
 	MOVQ acc+64(FP), DI
 	SHLQ $3, CX
 	XORQ AX, AX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
 
 loop2x4:
 	VMOVUPD (SI)(AX*1), Y8

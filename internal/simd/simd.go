@@ -51,6 +51,9 @@ func Gram(g []float64, ld int, aty, a []float64, n, p int, y, w []float64) (yWy 
 // gramBlocked is Gram on blocks of the assembly kernel; q is p, or p+1
 // with y.
 func gramBlocked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []float64) (yWy float64) {
+	if yWy, ok := asmGramChunked(g, ld, aty, a, n, p, q, y, w); ok {
+		return yWy
+	}
 	w = w[:n]
 	col := func(j int) []float64 {
 		if j < p {

@@ -495,3 +495,44 @@ func TestDivideBitIdentical(t *testing.T) {
 		SetAccelerated(was)
 	}
 }
+
+// TestGramChunkedBitIdentical: the Gram taken in chunks of rows that stay
+// in the level-1 cache (asmGramChunked) equals one sweep of every block
+// over all rows to the bit, with and without y, for the sizes eelsh5
+// meets (tail rows included); the designs with more blocks than it keeps
+// fall back to the sweep.
+func TestGramChunkedBitIdentical(t *testing.T) {
+	if !Accelerated() {
+		t.Skip("no assembly kernels on this CPU or build")
+	}
+	rnd := rand.New(rand.NewPCG(19, 20))
+	for _, n := range []int{511, 512, 513, 515, 700, 2028, 2031, 4000} {
+		for _, p := range testParams {
+			a, y, w := testData(rnd, n, p)
+			for _, yy := range [][]float64{nil, y} {
+				gram := func(chunked bool) ([]float64, []float64, float64) {
+					was := gramChunking
+					gramChunking = chunked
+					defer func() { gramChunking = was }()
+					g, aty := make([]float64, p*p), make([]float64, p)
+					return g, aty, Gram(g, p, aty, a, n, p, yy, w)
+				}
+				g1, t1, s1 := gram(true)
+				g0, t0, s0 := gram(false)
+				for i := range g0 {
+					if math.Float64bits(g1[i]) != math.Float64bits(g0[i]) {
+						t.Fatalf("n=%d p=%d y %v: g[%d] chunked %v, sweep %v", n, p, yy != nil, i, g1[i], g0[i])
+					}
+				}
+				for i := range t0 {
+					if math.Float64bits(t1[i]) != math.Float64bits(t0[i]) {
+						t.Fatalf("n=%d p=%d: aty[%d] chunked %v, sweep %v", n, p, i, t1[i], t0[i])
+					}
+				}
+				if math.Float64bits(s1) != math.Float64bits(s0) {
+					t.Fatalf("n=%d p=%d: yWy chunked %v, sweep %v", n, p, s1, s0)
+				}
+			}
+		}
+	}
+}
