@@ -41,11 +41,9 @@ static void eelsh5_fftw_inverse(eelsh5_fftw *p, const double *coeff, double *dst
 }
 
 // The inverse of the coefficients already in the plan's input (written
-// there by Go), the first m samples scaled by 1/n into dst.
-static void eelsh5_fftw_inverse_in_place(eelsh5_fftw *p, double *dst, int m) {
+// there by Go); the unscaled result is left in p->in.
+static void eelsh5_fftw_execute_inverse(eelsh5_fftw *p) {
 	fftw_execute(p->inv);
-	double s = 1.0 / p->n;
-	for (int i = 0; i < m; i++) dst[i] = p->in[i] * s;
 }
 
 static void eelsh5_fftw_free(eelsh5_fftw *p) {
@@ -109,9 +107,15 @@ func (f *fftwPlan) inverse(dst []float64, coeff []complex128) {
 
 // inverseProduct multiplies a and b in Go (simd.MulComplex, so that the
 // product rounds as Go's complex multiplication whatever flags compile
-// the C code) straight into FFTW's input array, then runs the inverse.
+// the C code) straight into FFTW's input array, runs the inverse, and
+// scales the first len(dst) samples by 1/n from FFTW's array into dst
+// (simd.Divide by n: n is a power of two, so x/n and the inverse's x*(1/n)
+// are the same exactly scaled number, rounded alike).
 func (f *fftwPlan) inverseProduct(dst []float64, a, b []complex128) {
-	out := unsafe.Slice((*complex128)(unsafe.Pointer(f.p.out)), int(f.p.n)/2+1)
+	n := int(f.p.n)
+	out := unsafe.Slice((*complex128)(unsafe.Pointer(f.p.out)), n/2+1)
 	simd.MulComplex(out, a[:len(out)], b)
-	C.eelsh5_fftw_inverse_in_place(f.p, (*C.double)(unsafe.Pointer(&dst[0])), C.int(len(dst)))
+	C.eelsh5_fftw_execute_inverse(f.p)
+	in := unsafe.Slice((*float64)(unsafe.Pointer(f.p.in)), n)
+	simd.Divide(dst, in[:len(dst)], float64(n))
 }
