@@ -229,18 +229,14 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 		}
 		return sum, nil
 	}
-	// The number of edges.
-	p, err := newPlan(in, so)
-	if err != nil {
-		return nil, err
-	}
-	ne := len(p.Edges())
-	shifts := make([]float64, ne)
-	errs := make([]float64, ne)
-	best, err := total(shifts)
+	// The fit without shifts gives the edges and the first chi-square.
+	best, err := total(nil)
 	if err != nil {
 		return nil, fmt.Errorf("quant: estimating the edge onsets: %w", err)
 	}
+	ne := len(labels)
+	shifts := make([]float64, ne)
+	errs := make([]float64, ne)
 	try := func(k int, v float64) (float64, error) {
 		t := append([]float64(nil), shifts...)
 		t[k] = v
@@ -293,11 +289,11 @@ func estimateOnsets(ctx context.Context, s *sample, o Options, inst multispectru
 		// Walk downhill in steps of up to 2 eV until the minimum is
 		// bracketed, then refine.
 		for it := 0; it < int(MaxOnsetShift); it++ {
-			in, err := step(k, 1)
+			bracketed, err := step(k, 1)
 			if err != nil {
 				return nil, fmt.Errorf("quant: estimating the edge onsets: %w", err)
 			}
-			if in {
+			if bracketed {
 				break
 			}
 		}
@@ -333,15 +329,6 @@ func (o Options) hasFineStructure() bool {
 		}
 	}
 	return false
-}
-
-func indexOf(names []string, s string) int {
-	for i, n := range names {
-		if n == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // chooseBackgroundTerms applies the rule of BackgroundChoice: it fits the
