@@ -127,8 +127,8 @@ func TestHSTableGridsResolved(t *testing.T) {
 			s := Setup{E0: 300e3, Alpha: 0.9e-3, Beta: beta}
 			for _, e := range []float64{460, 500, 650, 1000, 2000, 3400} {
 				a, b := make([]float64, 1), make([]float64, 1)
-				tab.addCrossSection(a, []float64{e}, onset, 1, 0.3, s)
-				fine.addCrossSection(b, []float64{e}, onset, 1, 0.3, s)
+				tab.addCrossSection(a, tableQGrid([]float64{e}, 0.3, s), onset, 1)
+				fine.addCrossSection(b, tableQGrid([]float64{e}, 0.3, s), onset, 1)
 				if rel := math.Abs(a[0]/b[0] - 1); rel > 0.003 || !(b[0] > 0) {
 					t.Errorf("%s %s, beta %g, %g eV: cross section %.6g barn/eV, %.6g on the doubled q grid", c.el, c.table, beta, e, a[0], b[0])
 				} else {

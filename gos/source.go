@@ -29,7 +29,7 @@ type Edge struct {
 	Source  string // "hydrogenic", "hs", "kohl" or "zhang"
 	Onset   float64
 	Parts   []Part
-	eval    func(dst, energies []float64, disp float64, s Setup)
+	eval    func(dst []float64, axis multispectrum.EnergyAxis, s Setup)
 }
 
 // Label returns the display name of the edge, e.g. "Fe L".
@@ -44,7 +44,7 @@ func (e *Edge) CrossSection(dst []float64, axis multispectrum.EnergyAxis, s Setu
 	for i := range dst {
 		dst[i] = 0
 	}
-	e.eval(dst, axis.Energies(nil), axis.Dispersion, s)
+	e.eval(dst, axis, s)
 	return dst
 }
 
@@ -99,16 +99,16 @@ func (hydrogenicSource) Edge(element, edge string, axis multispectrum.EnergyAxis
 	// The reference ignores eshift for hydrogenic edges [Q]; eelsh5
 	// applies it by evaluating the edge at E - eshift (0 by default, so
 	// the numbers agree).
-	e.eval = func(dst, energies []float64, _ float64, s Setup) {
+	e.eval = func(dst []float64, axis multispectrum.EnergyAxis, s Setup) {
+		energies := axis.Energies(nil)
 		if eshift == 0 {
 			h.crossSection(dst, energies, s)
 			return
 		}
-		sh := make([]float64, len(energies))
 		for i, v := range energies {
-			sh[i] = v - eshift
+			energies[i] = v - eshift
 		}
-		h.crossSection(dst, sh, s)
+		h.crossSection(dst, energies, s)
 	}
 	return e, nil
 }
@@ -228,9 +228,12 @@ func (t *TableSource) Edge(element, edge string, axis multispectrum.EnergyAxis, 
 	}
 	e.Onset = e.Parts[0].Onset
 	parts := e.Parts
-	e.eval = func(dst, energies []float64, disp float64, s Setup) {
+	e.eval = func(dst []float64, axis multispectrum.EnergyAxis, s Setup) {
+		// The q points of every channel are computed once for all parts
+		// and all edges on this axis and setup (qGrid).
+		g := sharedTableQGrid(axis, s)
 		for i, p := range parts {
-			tabs[i].addCrossSection(dst, energies, p.Onset, p.Occupancy, disp, s)
+			tabs[i].addCrossSection(dst, g, p.Onset, p.Occupancy)
 		}
 	}
 	return e, nil

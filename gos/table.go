@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+
+	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
 // Table is one tabulated GOS of a GOSH file, normalised to the [E, q]
@@ -152,19 +154,16 @@ func (t *Table) integrand(onset float64) Integrand {
 // arithmetic in the same order, so bit for bit the same value, without the
 // per-point closure call and with the energy bracket and its weight found
 // once per energy rather than at every q (doc/algorithms.md 3.3, 3.7).
+// Cross sections on an axis use dsigmaDEOn, which takes the q points from
+// a shared qGrid; this serves single energies (the power-law tail).
 func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 	n := s.qsteps()
 	qmin, qmax := k.QLimits(e, s.Alpha+s.Beta)
 	lmin, lmax := math.Log(qmin), math.Log(qmax)
 	du := (lmax - lmin) / float64(n-1)
-	nq, ne := len(t.Q), len(t.FreeEnergies)
-	ie := sort.Search(ne, func(i int) bool { return t.FreeEnergies[i]+onset >= e })
+	ie := t.energyBracket(e, onset)
 	var sum float64
-	if ie > 0 && ie < ne {
-		e0, e1 := t.FreeEnergies[ie-1]+onset, t.FreeEnergies[ie]+onset
-		de := e1 - e0
-		we := (de - (e - e0)) / de
-		r0, r1 := t.GOS[(ie-1)*nq:ie*nq], t.GOS[ie*nq:(ie+1)*nq]
+	if ie > 0 {
 		iq := -1
 		// In blocks of points: first the q values and weights (exp,
 		// sqrt, divisions: independent, so they overlap in the
@@ -181,28 +180,7 @@ func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 				}
 				qb[j], wb[j] = math.Sqrt(Q)/BohrRadius, w
 			}
-			for j, q := range qb[:m] {
-				if iq < 0 {
-					iq = sort.SearchFloat64s(t.Q, q)
-				} else {
-					for iq < nq && t.Q[iq] < q {
-						iq++
-					}
-				}
-				var v float64
-				switch {
-				case iq == nq:
-					v = 0
-				case iq == 0:
-					v = r1[0]
-				default:
-					q0, q1 := t.Q[iq-1], t.Q[iq]
-					dq := q1 - q0
-					wq := (dq - (q - q0)) / dq
-					v = we*(wq*r0[iq-1]+(1-wq)*r0[iq]) + (1-we)*(wq*r1[iq-1]+(1-wq)*r1[iq])
-				}
-				sum += wb[j] * v
-			}
+			iq, sum = t.qSum(ie, e, onset, qb[:m], wb[:m], iq, sum)
 		}
 	} else {
 		for j := 0; j < n; j++ {
@@ -216,6 +194,83 @@ func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 	return barn * 4 * math.Pi * BohrRadius * BohrRadius * (Rydberg / e) * (Rydberg / k.T) * du * sum
 }
 
+// dsigmaDEOn is dsigmaDE at channel i of the grid g (whose setup and
+// energies it takes), the q points, log step and weights read from g
+// instead of computed: the same numbers in the same order, so bit for bit
+// the same value.
+func (t *Table) dsigmaDEOn(g *qGrid, i int, onset float64) float64 {
+	e := g.energies[i]
+	du, q, w := g.channel(i)
+	var sum float64
+	if ie := t.energyBracket(e, onset); ie > 0 {
+		_, sum = t.qSum(ie, e, onset, q, w, -1, 0)
+	} else {
+		// Outside the table: the weights times 0, as dsigmaDE sums them
+		// (0 unless a weight is not finite).
+		for j := range q {
+			wj := 1.0
+			if w != nil {
+				wj = w[j]
+			}
+			sum += wj * 0
+		}
+	}
+	return barn * 4 * math.Pi * BohrRadius * BohrRadius * (Rydberg / e) * (Rydberg / g.k.T) * du * sum
+}
+
+// energyBracket returns the first table row whose energy (free energy plus
+// onset, eV) is >= e, or 0 when e is at or below the first row or beyond
+// the last (no bracket: the GOS is 0 there, 3.7).
+func (t *Table) energyBracket(e, onset float64) int {
+	ne := len(t.FreeEnergies)
+	ie := sort.Search(ne, func(i int) bool { return t.FreeEnergies[i]+onset >= e })
+	if ie == ne {
+		return 0
+	}
+	return ie
+}
+
+// qSum adds w_j GOS(e, q_j) to sum for increasing momenta q (1/m), w nil
+// meaning weights of 1, with ie (> 0) the energy bracket of e: the table
+// interpolation of 3.7 (interpolateAt), its q bracket found by a forward
+// walk from iq (-1: a binary search first). It returns the last bracket and the sum, so that a q
+// integral can be summed in pieces.
+func (t *Table) qSum(ie int, e, onset float64, q, w []float64, iq int, sum float64) (int, float64) {
+	nq := len(t.Q)
+	e0, e1 := t.FreeEnergies[ie-1]+onset, t.FreeEnergies[ie]+onset
+	de := e1 - e0
+	we := (de - (e - e0)) / de
+	r0, r1 := t.GOS[(ie-1)*nq:ie*nq], t.GOS[ie*nq:(ie+1)*nq]
+	tq := t.Q
+	if iq < 0 && len(q) > 0 {
+		iq = sort.SearchFloat64s(tq, q[0])
+	}
+	for j, qj := range q {
+		// The forward walk (no step at a first point found by the
+		// search).
+		for iq < nq && tq[iq] < qj {
+			iq++
+		}
+		var v float64
+		switch {
+		case iq == nq:
+			v = 0
+		case iq == 0:
+			v = r1[0]
+		default:
+			q0, q1 := tq[iq-1], tq[iq]
+			dq := q1 - q0
+			wq := (dq - (qj - q0)) / dq
+			v = we*(wq*r0[iq-1]+(1-wq)*r0[iq]) + (1-we)*(wq*r1[iq-1]+(1-wq)*r1[iq])
+		}
+		if w != nil { // (without weights: 1*v is exactly v)
+			v *= w[j]
+		}
+		sum += v
+	}
+	return iq, sum
+}
+
 // dsigmaBlock is the number of q points Table.dsigmaDE prepares at once.
 const dsigmaBlock = 128
 
@@ -223,24 +278,41 @@ const dsigmaBlock = 128
 // gives a core of its own (a block costs about 100 q points per channel).
 const minChannelsPerWorker = 256
 
-// crossSection adds occupancy * dsigma/dE (barn/eV) of the table at the
-// energies (channel starts) to dst (doc/algorithms.md 3.6-3.9): the continuum
-// q integral for onset < E <= last table energy, the power law through
-// the last two table energies beyond, and for Dirac tables each bound
-// state as a Gaussian line (sigma = 2 channels) whose channel sum equals
-// its q integral. disp is the channel width (eV).
-func (t *Table) addCrossSection(dst, energies []float64, onset, occupancy, disp float64, s Setup) {
-	k := NewKinematics(s.E0)
-	s.QSteps = DefaultQSteps // the reference always uses 100 for tables
+// tableQGrid returns a private grid of the q integral at the energies (eV;
+// channel width disp) for setup s with the number of q points of tables
+// (DefaultQSteps, as the reference): addCrossSection on energies that are
+// not an axis.
+func tableQGrid(energies []float64, disp float64, s Setup) *qGrid {
+	s.QSteps = DefaultQSteps
+	return newQGrid(energies, disp, s)
+}
+
+// sharedTableQGrid is the shared grid of a table cross section on axis
+// with setup s (DefaultQSteps points, whatever s.QSteps says).
+func sharedTableQGrid(axis multispectrum.EnergyAxis, s Setup) *qGrid {
+	s.QSteps = DefaultQSteps
+	return sharedQGrid(axis, s)
+}
+
+// addCrossSection adds occupancy * dsigma/dE (barn/eV) of the table at the
+// energies of g (channel starts) to dst (doc/algorithms.md 3.6-3.9), for
+// the setup of g (whose QSteps must be DefaultQSteps: tables always use
+// 100 points): the continuum q integral for onset < E <= last table
+// energy, the power law through the last two table energies beyond, and
+// for Dirac tables each bound state as a Gaussian line (sigma = 2 channels
+// of width g.disp) whose channel sum equals its q integral.
+func (t *Table) addCrossSection(dst []float64, g *qGrid, onset, occupancy float64) {
+	k, s, energies := g.k, g.s, g.energies
 	ne := len(t.FreeEnergies)
 	last := t.FreeEnergies[ne-1] + onset
 	// The continuum: one q integral per channel, independent of the
 	// others, so contiguous blocks of channels go to the cores (the
-	// values do not depend on the split).
+	// values do not depend on the split). The q points come from g,
+	// prepared once for every table on the same axis and setup.
 	continuum := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if e := energies[i]; e > onset && e <= last {
-				dst[i] += occupancy * t.dsigmaDE(k, e, onset, s)
+				dst[i] += occupancy * t.dsigmaDEOn(g, i, onset)
 			}
 		}
 	}
@@ -288,8 +360,8 @@ func (t *Table) addCrossSection(dst, energies []float64, onset, occupancy, disp 
 	if nb == 0 || len(energies) == 0 {
 		return
 	}
-	sigma := 2 * disp
-	g := make([]float64, len(energies))
+	sigma := 2 * g.disp
+	line := make([]float64, len(energies))
 	for b := 0; b < nb; b++ {
 		eb := t.FreeEnergies[b] + onset
 		row := b
@@ -299,14 +371,14 @@ func (t *Table) addCrossSection(dst, energies []float64, onset, occupancy, disp 
 		var sum float64
 		for i, e := range energies {
 			d := (e - eb) / sigma
-			g[i] = math.Exp(-0.5 * d * d)
-			sum += g[i]
+			line[i] = math.Exp(-0.5 * d * d)
+			sum += line[i]
 		}
 		if sum == 0 || math.IsNaN(sb) {
 			continue // line far outside the axis: skipped (the reference yields NaN)
 		}
 		for i := range energies {
-			dst[i] += occupancy * sb * g[i] / sum
+			dst[i] += occupancy * sb * line[i] / sum
 		}
 	}
 }

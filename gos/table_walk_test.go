@@ -150,7 +150,7 @@ func TestTableCrossSectionParallelIdentical(t *testing.T) {
 			}
 			for _, s := range []Setup{{E0: 300e3, Alpha: 1e-9, Beta: 20e-3}, {E0: 300e3, Alpha: 0.9e-3, Beta: 2.675e-3}} {
 				got, want := make([]float64, len(en)), make([]float64, len(en))
-				tab.addCrossSection(got, en, 532, 0.7, ax.disp, s)
+				tab.addCrossSection(got, tableQGrid(en, ax.disp, s), 532, 0.7)
 				tab.addCrossSectionSerial(want, en, 532, 0.7, s)
 				for i := range got {
 					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
