@@ -2,6 +2,8 @@ package gos
 
 import (
 	"math"
+	"slices"
+	"sort"
 	"sync"
 
 	"github.com/eelsh5/eelsh5/multispectrum"
@@ -16,14 +18,40 @@ import (
 // them. Channels are prepared lazily in blocks of qGridBlock, each once,
 // so concurrent users are safe and a channel below every onset costs
 // nothing. The values are computed with the expressions of Table.dsigmaDE,
-// hence the cross sections are bit for bit the same.
+// hence the cross sections are bit for bit the same. The grid also keeps,
+// per table q axis, where each point falls in that axis (qBrackets).
 type qGrid struct {
 	k        Kinematics
 	s        Setup // QSteps resolved (never 0)
 	energies []float64
 	disp     float64 // channel width (eV), for the bound-state lines
 	blocks   []qGridBlockData
+
+	mu       sync.Mutex
+	brackets []*qBrackets // per table q axis, at most qBracketsMax
 }
+
+// qBrackets holds, for one table q axis and every q point of a qGrid, the
+// table bracket of the point (the first table q >= it, as the forward walk
+// of Table.qSum finds it) and its interpolation weight
+// wq = (dq - (q - q0))/dq of interpolateAt. Neither depends on the
+// table's energies, GOS values or onset, so every table with this q axis
+// shares them (all the computed tables have one q axis, hsMomenta).
+type qBrackets struct {
+	axis   []float64 // a copy of the table's q axis (1/m)
+	blocks []qBracketBlock
+}
+
+// qBracketBlock is one block of channels of a qBrackets.
+type qBracketBlock struct {
+	once sync.Once
+	iq   []int32   // qGridBlock * n brackets
+	wq   []float64 // qGridBlock * n weights (0 where iq is 0 or len(axis))
+}
+
+// qBracketsMax is the number of distinct table q axes whose brackets a
+// grid keeps; tables with further axes find their brackets themselves.
+const qBracketsMax = 4
 
 // qGridBlockData is one block of channels of a qGrid.
 type qGridBlockData struct {
@@ -90,13 +118,64 @@ func (g *qGrid) channel(i int) (du float64, q, w []float64) {
 	return d.du[c], d.q[c*n : (c+1)*n], w
 }
 
-// bytes is the memory the grid takes once every block is prepared.
+// bytes is the most memory the grid can take: every block prepared, with
+// the brackets of qBracketsMax q axes.
 func (g *qGrid) bytes() int {
-	per := 1 + g.s.QSteps
+	per := 8 + (8+qBracketsMax*12)*g.s.QSteps
 	if g.convergent() {
-		per += g.s.QSteps
+		per += 8 * g.s.QSteps
 	}
-	return 8 * per * len(g.energies)
+	return per * len(g.energies)
+}
+
+// bracketsFor returns the brackets of the table q axis tq (compared by
+// value), nil when the grid already holds qBracketsMax other axes.
+func (g *qGrid) bracketsFor(tq []float64) *qBrackets {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, b := range g.brackets {
+		if slices.Equal(b.axis, tq) {
+			return b
+		}
+	}
+	if len(g.brackets) == qBracketsMax {
+		return nil
+	}
+	b := &qBrackets{axis: slices.Clone(tq), blocks: make([]qBracketBlock, len(g.blocks))}
+	g.brackets = append(g.brackets, b)
+	return b
+}
+
+// channel returns the brackets and interpolation weights of the q points
+// of channel i of g.
+func (b *qBrackets) channel(g *qGrid, i int) (iq []int32, wq []float64) {
+	blk, d := &b.blocks[i/qGridBlock], g.block(i/qGridBlock)
+	blk.once.Do(func() {
+		n, nq, tq := g.s.QSteps, len(b.axis), b.axis
+		blk.iq = make([]int32, len(d.q))
+		blk.wq = make([]float64, len(d.q))
+		for c := range len(d.du) {
+			q, iqs, wqs := d.q[c*n:(c+1)*n], blk.iq[c*n:(c+1)*n], blk.wq[c*n:(c+1)*n]
+			// The walk and the weight of Table.qSum.
+			k := 0
+			if len(q) > 0 {
+				k = sort.SearchFloat64s(tq, q[0])
+			}
+			for j, qj := range q {
+				for k < nq && tq[k] < qj {
+					k++
+				}
+				iqs[j] = int32(k)
+				if k > 0 && k < nq {
+					q0, q1 := tq[k-1], tq[k]
+					dq := q1 - q0
+					wqs[j] = (dq - (qj - q0)) / dq
+				}
+			}
+		}
+	})
+	c, n := i%qGridBlock, g.s.QSteps
+	return blk.iq[c*n : (c+1)*n], blk.wq[c*n : (c+1)*n]
 }
 
 // qGridKey identifies a shared grid: the bits of the setup and the axis,
@@ -112,7 +191,7 @@ type qGridKey struct {
 // them and qGridMemoBytes in all (the newest is kept whatever its size).
 const (
 	qGridMemoMax   = 4
-	qGridMemoBytes = 32 << 20
+	qGridMemoBytes = 64 << 20
 )
 
 var qGridMemo struct {

@@ -1,8 +1,10 @@
 package gos
 
 import (
+	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -183,9 +185,81 @@ func TestSharedQGridKeys(t *testing.T) {
 		t.Fatalf("memo holds %d grids, want %d", n, qGridMemoMax)
 	}
 	// A grid larger than the memory bound is kept alone.
-	big := multispectrum.EnergyAxis{Offset: 100, Dispersion: 0.01, Size: qGridMemoBytes/(8*101) + 1}
+	perChannel := newQGrid(make([]float64, 1), 1, s).bytes()
+	big := multispectrum.EnergyAxis{Offset: 100, Dispersion: 0.01, Size: qGridMemoBytes/perChannel + 1}
 	sharedQGrid(big, s)
 	if n := len(qGridMemo.grids); n != 1 {
 		t.Fatalf("after a grid of %d MiB the memo holds %d grids, want 1", sharedQGrid(big, s).bytes()>>20, n)
+	}
+}
+
+// Tables share the brackets of their q points when their q axes are equal
+// (by value, not by slice), up to qBracketsMax axes per grid; tables with
+// further axes walk their own. Every one of them gives the serial cross
+// section bit for bit, on a parallel and a convergent beam.
+func TestQBracketsAxes(t *testing.T) {
+	oxygen, err := testHS.Table("O", "K1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Copies of the O K1 table on stretched q axes: 0 and 1 equal by
+	// value, then five others.
+	stretch := []float64{1, 1, 1.001, 0.97, 1.2, 0.5, 2}
+	tabs := make([]*Table, len(stretch))
+	for k, f := range stretch {
+		c := *oxygen
+		c.Q = make([]float64, len(oxygen.Q))
+		for i, q := range oxygen.Q {
+			c.Q[i] = q * f
+		}
+		tabs[k] = &c
+	}
+	axis := multispectrum.EnergyAxis{Offset: 300, Dispersion: 0.7, Size: 1800}
+	en := axis.Energies(nil)
+	for _, s := range []Setup{{E0: 300e3, Alpha: 1e-9, Beta: 20e-3}, {E0: 120e3, Alpha: 5e-3, Beta: 15e-3}} {
+		g := tableQGrid(en, axis.Dispersion, s)
+		for k, tab := range tabs {
+			got, want := make([]float64, len(en)), make([]float64, len(en))
+			tab.addCrossSection(got, g, 532, 1)
+			tab.addCrossSectionSerial(want, en, 532, 1, s)
+			sameBits(t, fmt.Sprintf("q axis x %g (table %d), %+v", stretch[k], k, s), got, want)
+		}
+		if len(g.brackets) != qBracketsMax {
+			t.Fatalf("%d distinct q axes: the grid holds the brackets of %d, want %d", len(stretch)-1, len(g.brackets), qBracketsMax)
+		}
+		if !slices.Equal(g.brackets[0].axis, tabs[1].Q) || !slices.Equal(g.brackets[1].axis, tabs[2].Q) {
+			t.Fatalf("the second table, on the first one's q axis, did not share its brackets")
+		}
+	}
+}
+
+// BenchmarkQGrid prepares the q points of the seed axis (2048 channels, 100
+// points each) for a parallel beam.
+func BenchmarkQGrid(b *testing.B) {
+	axis := multispectrum.EnergyAxis{Offset: 200, Dispersion: 0.5, Size: 2048}
+	en := axis.Energies(nil)
+	s := Setup{E0: 300e3, Alpha: 1e-9, Beta: 20e-3}
+	for b.Loop() {
+		g := tableQGrid(en, axis.Dispersion, s)
+		for i := 0; i < len(en); i += qGridBlock {
+			g.block(i / qGridBlock)
+		}
+	}
+}
+
+// BenchmarkTableContinuum adds the O K1 continuum on the seed axis (1384
+// channels above 532 eV) with the q points prepared: the per-table cost of
+// a cross section once the axis's grid exists.
+func BenchmarkTableContinuum(b *testing.B) {
+	tab, err := testHS.Table("O", "K1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	axis := multispectrum.EnergyAxis{Offset: 200, Dispersion: 0.5, Size: 2048}
+	g := tableQGrid(axis.Energies(nil), axis.Dispersion, Setup{E0: 300e3, Alpha: 1e-9, Beta: 20e-3})
+	dst := make([]float64, axis.Size)
+	tab.addCrossSection(dst, g, 532, 1)
+	for b.Loop() {
+		tab.addCrossSection(dst, g, 532, 1)
 	}
 }

@@ -198,12 +198,17 @@ func (t *Table) dsigmaDE(k Kinematics, e, onset float64, s Setup) float64 {
 // energies it takes), the q points, log step and weights read from g
 // instead of computed: the same numbers in the same order, so bit for bit
 // the same value.
-func (t *Table) dsigmaDEOn(g *qGrid, i int, onset float64) float64 {
+func (t *Table) dsigmaDEOn(g *qGrid, br *qBrackets, i int, onset float64) float64 {
 	e := g.energies[i]
 	du, q, w := g.channel(i)
 	var sum float64
 	if ie := t.energyBracket(e, onset); ie > 0 {
-		_, sum = t.qSum(ie, e, onset, q, w, -1, 0)
+		if br != nil {
+			iq, wq := br.channel(g, i)
+			sum = t.qSumBracketed(ie, e, onset, iq, wq, w)
+		} else {
+			_, sum = t.qSum(ie, e, onset, q, w, -1, 0)
+		}
 	} else {
 		// Outside the table: the weights times 0, as dsigmaDE sums them
 		// (0 unless a weight is not finite).
@@ -271,6 +276,36 @@ func (t *Table) qSum(ie int, e, onset float64, q, w []float64, iq int, sum float
 	return iq, sum
 }
 
+// qSumBracketed is qSum over a whole channel with the brackets iq and
+// interpolation weights wq of its q points given (qBrackets): the same
+// products and sums in the same order, so the same value.
+func (t *Table) qSumBracketed(ie int, e, onset float64, iq []int32, wq, w []float64) float64 {
+	nq := len(t.Q)
+	e0, e1 := t.FreeEnergies[ie-1]+onset, t.FreeEnergies[ie]+onset
+	de := e1 - e0
+	we := (de - (e - e0)) / de
+	r0, r1 := t.GOS[(ie-1)*nq:ie*nq], t.GOS[ie*nq:(ie+1)*nq]
+	wq = wq[:len(iq)]
+	var sum float64
+	for j, k := range iq {
+		var v float64
+		switch {
+		case int(k) == nq:
+			v = 0
+		case k == 0:
+			v = r1[0]
+		default:
+			wqj := wq[j]
+			v = we*(wqj*r0[k-1]+(1-wqj)*r0[k]) + (1-we)*(wqj*r1[k-1]+(1-wqj)*r1[k])
+		}
+		if w != nil {
+			v *= w[j]
+		}
+		sum += v
+	}
+	return sum
+}
+
 // dsigmaBlock is the number of q points Table.dsigmaDE prepares at once.
 const dsigmaBlock = 128
 
@@ -309,10 +344,11 @@ func (t *Table) addCrossSection(dst []float64, g *qGrid, onset, occupancy float6
 	// others, so contiguous blocks of channels go to the cores (the
 	// values do not depend on the split). The q points come from g,
 	// prepared once for every table on the same axis and setup.
+	br := g.bracketsFor(t.Q)
 	continuum := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if e := energies[i]; e > onset && e <= last {
-				dst[i] += occupancy * t.dsigmaDEOn(g, i, onset)
+				dst[i] += occupancy * t.dsigmaDEOn(g, br, i, onset)
 			}
 		}
 	}
