@@ -1,6 +1,10 @@
 package multispectrum
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/eelsh5/eelsh5/internal/simd"
+)
 
 // Array is a pixel-major array of shape (NY, NX, Width), row-major with
 // the last index fastest: the Width values of pixel (iy, ix) are the
@@ -132,12 +136,12 @@ func (c *Cube) CropEnergy(i0, i1 int) *Cube {
 	return out
 }
 
-// AddTo adds src to dst element-wise.
+// AddTo adds src to dst element-wise (with the vector kernels where the
+// CPU has them: x + 1*y is the rounded sum x + y, so the result is the
+// plain loop's to the bit).
 func AddTo(dst, src []float64) {
 	if len(dst) != len(src) {
 		panic("multispectrum: slice lengths do not match")
 	}
-	for i, v := range src {
-		dst[i] += v
-	}
+	simd.Axpy(1, src, dst)
 }

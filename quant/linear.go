@@ -215,9 +215,15 @@ type PixelResult struct {
 	Covariance []float64 // p(p+1)/2: upper triangle of the covariance, row by row
 	Model      []float64 // n: fitted model on the full axis
 	Parts      []float64 // p x n: each parameter's contribution coef_k * column_k (full axis)
-	Chi2       *float64  // reduced chi-square (weighted RSS / (rows - p))
-	Condition  *float64
-	Status     *fitters.Status
+	// PartsSum (p x n) accumulates the parts: coef_k * column_k is added
+	// to it, one rounded product and one rounded sum per entry (the same
+	// numbers as adding Parts to it), when the fitted model is not NaN.
+	// It saves the Parts buffer and its second pass over memory for
+	// callers that only want the parts summed over pixels.
+	PartsSum  []float64
+	Chi2      *float64 // reduced chi-square (weighted RSS / (rows - p))
+	Condition *float64
+	Status    *fitters.Status
 }
 
 // Pixel fits one spectrum (core, full axis) with its low loss (nil when
@@ -293,6 +299,12 @@ func (e *LinearEngine) Pixel(ws *LinearWorkspace, core, low []float64, out Pixel
 	}
 	if out.Parts != nil {
 		e.parts(ws, coef, out.Parts)
+	}
+	if out.PartsSum != nil && !math.IsNaN(model[0]) {
+		n := e.Axis.Size
+		for k := 0; k < p; k++ {
+			simd.Axpy(coef[k], ws.full[k], out.PartsSum[k*n:(k+1)*n])
+		}
 	}
 	// With no channel masked the model is the variance itself; the
 	// constrained covariance (convex.go) reads ws.mu.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/eelsh5/eelsh5/components"
 	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/internal/simd"
 	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
@@ -280,6 +281,16 @@ func (w *nonLinearWorker) Pixel(core, low []float64, out PixelResult) {
 			for i := range dst {
 				dst[i] *= w.params[k]
 			}
+		}
+	}
+	if out.PartsSum != nil && !math.IsNaN(w.full[0]) {
+		n := len(w.full)
+		for k, prm := range w.free {
+			if !prm.Linear {
+				continue
+			}
+			w.m.Derivative(w.col, prm)
+			simd.Axpy(w.params[k], w.col, out.PartsSum[k*n:(k+1)*n])
 		}
 	}
 	st := res.Status

@@ -362,3 +362,58 @@ edge = "L"
 		}
 	}
 }
+
+// TestPartsSumEqualsSummedParts: accumulating the parts through
+// PixelResult.PartsSum gives, to the bit, the sum of the Parts buffers
+// added one pixel after the other (each entry one rounded product and
+// one rounded sum either way), for the linear and the non-linear
+// engine, and a failed pixel adds nothing.
+func TestPartsSumEqualsSummedParts(t *testing.T) {
+	m := seedModel(t)
+	lin, err := NewLinearEngine(m, LinearOptions{Method: fitters.WLS, LowLoss: &seedLow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf := seedModelFile(t)
+	cache := gos.NewCache()
+	non, err := NewNonLinearEngine(func() (*components.Model, error) { return mf.Build(seedCore, gos.Hydrogenic(), cache) },
+		NonLinearOptions{Weighted: true, LowLoss: &seedLow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, f := range []Fitter{lin, non} {
+		p, n := f.Params(), seedCore.Size
+		w := f.NewWorker()
+		parts, want, got := make([]float64, p*n), make([]float64, p*n), make([]float64, p*n)
+		for q := 0; q < 6; q++ {
+			ll := lowLoss(0.3 + 0.1*float64(q))
+			y := truth(t, m, seedParams, ll)
+			for i := range y {
+				y[i] = float64(random.Poisson(rng, y[i]))
+			}
+			if q == 4 {
+				ll = make([]float64, len(ll)) // no counts: the low loss cannot be normalised
+			}
+			coef := make([]float64, p)
+			model := make([]float64, n)
+			w.Pixel(y, ll, PixelResult{Coef: coef, Model: model, Parts: parts})
+			if q == 4 {
+				if !math.IsNaN(model[0]) {
+					t.Fatalf("%T: a zero low loss was fitted", f)
+				}
+			} else {
+				multispectrum.AddTo(want, parts)
+			}
+			w.Pixel(y, ll, PixelResult{Coef: coef, PartsSum: got})
+		}
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%T: PartsSum[%d] = %v, summed Parts %v", f, i, got[i], want[i])
+			}
+		}
+		if want[4*n+n/2] == 0 {
+			t.Fatalf("%T: the C K part is zero", f)
+		}
+	}
+}

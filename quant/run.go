@@ -360,14 +360,14 @@ func newKernel(p *Plan) *kernel {
 }
 
 type kernelWorker struct {
-	w            Worker
-	model, parts []float64
-	amps, cov    []float64
-	x, sdx       []float64
+	w         Worker
+	model     []float64
+	amps, cov []float64
+	x, sdx    []float64
 }
 
 func (k *kernel) newWorker() *kernelWorker {
-	return &kernelWorker{w: k.plan.fit.NewWorker(), model: make([]float64, k.n), parts: make([]float64, k.p*k.n),
+	return &kernelWorker{w: k.plan.fit.NewWorker(), model: make([]float64, k.n),
 		amps: make([]float64, k.ne), cov: make([]float64, k.ne*k.ne), x: make([]float64, k.ne), sdx: make([]float64, k.ne)}
 }
 
@@ -390,7 +390,7 @@ func (k *kernel) tile(fw *kernelWorker, t *multispectrum.Tile) error {
 		}
 		cov := t.Out[k.cov][q*nc : (q+1)*nc]
 		out := PixelResult{Coef: t.Out[k.coef][q*p : (q+1)*p], Variance: t.Out[k.crlb][q*p : (q+1)*p], Covariance: cov,
-			Chi2: &t.Out[k.chi2][q], Condition: &t.Out[k.cond][q], Status: &st, Model: model, Parts: fw.parts}
+			Chi2: &t.Out[k.chi2][q], Condition: &t.Out[k.cond][q], Status: &st, Model: model, PartsSum: sParts}
 		core := t.In[0][q*n : (q+1)*n]
 		fw.w.Pixel(core, low, out)
 		t.Out[k.status][q] = float64(st)
@@ -413,7 +413,6 @@ func (k *kernel) tile(fw *kernelWorker, t *multispectrum.Tile) error {
 		if !math.IsNaN(model[0]) {
 			multispectrum.AddTo(sData, core)
 			multispectrum.AddTo(sModel, model)
-			multispectrum.AddTo(sParts, fw.parts)
 			counted++
 		}
 		if !k.quant {

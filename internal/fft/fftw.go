@@ -117,5 +117,7 @@ func (f *fftwPlan) inverseProduct(dst []float64, a, b []complex128) {
 	simd.MulComplex(out, a[:len(out)], b)
 	C.eelsh5_fftw_execute_inverse(f.p)
 	in := unsafe.Slice((*float64)(unsafe.Pointer(f.p.in)), n)
-	simd.Divide(dst, in[:len(dst)], float64(n))
+	// n is a power of two: times 1/n is exact, the same numbers as the
+	// division by n, and a multiplication is several times cheaper.
+	simd.Scale(dst, in[:len(dst)], 1/float64(n))
 }

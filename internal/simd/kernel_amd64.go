@@ -157,6 +157,23 @@ func asmDivide(dst, x []float64, s float64) (done int) {
 //go:noescape
 func kernelDivide(n int, s float64, x, dst *float64)
 
+// asmScale runs kernelScale on the first values, a multiple of four,
+// and returns their number.
+func asmScale(dst, x []float64, s float64) (done int) {
+	done = len(x) &^ 3
+	if done == 0 {
+		return 0
+	}
+	kernelScale(done, s, &x[0], &dst[0])
+	return done
+}
+
+// kernelScale sets dst_i = x_i * s for the first n values (a positive
+// multiple of 4), correctly rounded.
+//
+//go:noescape
+func kernelScale(n int, s float64, x, dst *float64)
+
 // gramChunkRows is the number of rows per chunk of asmGramChunked: 256
 // rows of up to 14 columns (the design, y and the weights) take 28 KiB,
 // inside a 32 KiB level-1 data cache, while every block sweeps them.

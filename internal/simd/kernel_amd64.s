@@ -303,3 +303,24 @@ loopDivide:
 	JLT  loopDivide
 	VZEROUPPER
 	RET
+
+// func kernelScale(n int, s float64, x, dst *float64)
+//
+// dst_i = x_i * s for the first n values (a positive multiple of 4),
+// correctly rounded.
+TEXT ·kernelScale(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	VBROADCASTSD s+8(FP), Y0
+	MOVQ x+16(FP), SI
+	MOVQ dst+24(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+
+loopScale:
+	VMULPD  (SI)(AX*1), Y0, Y1
+	VMOVUPD Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loopScale
+	VZEROUPPER
+	RET

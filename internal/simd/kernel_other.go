@@ -22,6 +22,8 @@ func asmReciprocals(dst, x []float64) (done int, bad bool) { return 0, false }
 
 func asmDivide(dst, x []float64, s float64) (done int) { return 0 }
 
+func asmScale(dst, x []float64, s float64) (done int) { return 0 }
+
 func asmGramChunked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []float64) (yWy float64, ok bool) {
 	return 0, false
 }

@@ -289,3 +289,24 @@ func Divide(dst, x []float64, s float64) {
 		dst[i] = x[i] / s
 	}
 }
+
+// Scale sets dst_i = x_i * s for the len(x) values of x, correctly
+// rounded on either path (the Go loop's numbers to the bit). With s a
+// power of two (1/n for a power-of-two transform length n) the product
+// is exact and equals x_i / (1/s) to the bit, at the cost of a
+// multiplication instead of a division. dst may be x. It panics when dst
+// is shorter than x.
+func Scale(dst, x []float64, s float64) {
+	n := len(x)
+	if len(dst) < n {
+		panic("simd: Scale dimension mismatch")
+	}
+	dst = dst[:n]
+	i := 0
+	if accelerated {
+		i = asmScale(dst, x, s)
+	}
+	for ; i < n; i++ {
+		dst[i] = x[i] * s
+	}
+}

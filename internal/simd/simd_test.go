@@ -496,6 +496,42 @@ func TestDivideBitIdentical(t *testing.T) {
 	}
 }
 
+// TestScaleBitIdentical: Scale gives the Go loop's products to the bit,
+// in place too, and with a power-of-two reciprocal the quotients of
+// Divide (the use in the FFTW inverse).
+func TestScaleBitIdentical(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(21, 22))
+	for _, accelerated := range []bool{true, false} {
+		was := SetAccelerated(accelerated)
+		for _, n := range testRows {
+			x, _, _ := testData(rnd, n, 1)
+			s := rnd.ExpFloat64() * 1e5
+			got := make([]float64, n)
+			Scale(got, x, s)
+			for i, v := range x {
+				if math.Float64bits(got[i]) != math.Float64bits(v*s) {
+					t.Fatalf("accelerated %v n=%d: %v * %v = %v, want %v", accelerated, n, v, s, got[i], v*s)
+				}
+			}
+			quot, inv := make([]float64, n), make([]float64, n)
+			Divide(quot, x, 4096)
+			Scale(inv, x, 1.0/4096)
+			for i := range x {
+				if math.Float64bits(inv[i]) != math.Float64bits(quot[i]) {
+					t.Fatalf("accelerated %v n=%d: x/4096 = %v, x*(1/4096) = %v", accelerated, n, quot[i], inv[i])
+				}
+			}
+			Scale(x, x, s)
+			for i := range x {
+				if math.Float64bits(x[i]) != math.Float64bits(got[i]) {
+					t.Fatalf("accelerated %v n=%d: in place differs at %d", accelerated, n, i)
+				}
+			}
+		}
+		SetAccelerated(was)
+	}
+}
+
 // TestGramChunkedBitIdentical: the Gram taken in chunks of rows that stay
 // in the level-1 cache (asmGramChunked) equals one sweep of every block
 // over all rows to the bit, with and without y, for the sizes eelsh5
