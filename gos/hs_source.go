@@ -7,7 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -258,8 +258,10 @@ func (d *HSDatabase) load(sym, name string) (*Table, error) {
 	if !covered {
 		return nil, fmt.Errorf("gos: table %s/%s: %w (onset outside %g..%g eV or not in the element table)", sym, name, ErrNotInDatabase, HSMinOnset, HSMaxOnset)
 	}
-	path := d.CachePath(sym, name)
-	key := HSCacheKey(sym, name)
+	key, path := HSCacheKey(sym, name), ""
+	if d.cacheDir != "" {
+		path = filepath.Join(d.cacheDir, key+".gos") // CachePath, the key computed once
+	}
 	if path != "" {
 		if t, err := readHSCache(path, key); err == nil {
 			return t, nil
@@ -350,27 +352,43 @@ func (a *Atom) field() *centralField {
 	return &centralField{grid: a.grid, rV: a.rV, z: float64(a.Z), zion: 1, rTail: a.rTail}
 }
 
-// Disk-cache file: magic, then the key, the table (little-endian float64
-// arrays with their lengths) and a trailing SHA-256 of everything before.
-const hsCacheMagic = "eelsh5-hs-gos 1\n"
+// Disk-cache file: magic, then the key, the element, the table name (each
+// a little-endian uint32 length and the bytes), the ionisation energy and
+// the arrays Q, FreeEnergies and GOS (a uint32 length and little-endian
+// float64 values), then a checksum of everything before it: in version 2
+// the CRC-32C (Castagnoli) as a little-endian uint32, which the CPU
+// computes at several GB/s; in version 1, still read, its SHA-256.
+const (
+	hsCacheMagic   = "eelsh5-hs-gos 2\n"
+	hsCacheMagicV1 = "eelsh5-hs-gos 1\n"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// encodeHSCache returns the body of a cache entry (everything but the
+// magic and the checksum).
+func encodeHSCache(key string, t *Table) []byte {
+	b := make([]byte, 0, 64+len(key)+8*(len(t.Q)+len(t.FreeEnergies)+len(t.GOS)))
+	for _, str := range []string{key, t.Element, t.Name} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(str)))
+		b = append(b, str...)
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(t.IonizationEnergy))
+	for _, a := range [][]float64{t.Q, t.FreeEnergies, t.GOS} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(a)))
+		for _, v := range a {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	return b
+}
 
 func writeHSCache(path, key string, t *Table) error {
-	var b bytes.Buffer
-	b.WriteString(hsCacheMagic)
-	put := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
-	put(uint32(len(key)))
-	b.WriteString(key)
-	put(uint32(len(t.Element)))
-	b.WriteString(t.Element)
-	put(uint32(len(t.Name)))
-	b.WriteString(t.Name)
-	put(t.IonizationEnergy)
-	for _, a := range [][]float64{t.Q, t.FreeEnergies, t.GOS} {
-		put(uint32(len(a)))
-		put(a)
-	}
-	sum := sha256.Sum256(b.Bytes())
-	b.Write(sum[:])
+	body := encodeHSCache(key, t)
+	out := make([]byte, 0, len(hsCacheMagic)+len(body)+4)
+	out = append(out, hsCacheMagic...)
+	out = append(out, body...)
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("gos: could not create the GOS cache directory: %w", err)
 	}
@@ -378,7 +396,7 @@ func writeHSCache(path, key string, t *Table) error {
 	if err != nil {
 		return fmt.Errorf("gos: could not write the GOS cache: %w", err)
 	}
-	_, err = f.Write(b.Bytes())
+	_, err = f.Write(out)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -394,65 +412,86 @@ func writeHSCache(path, key string, t *Table) error {
 
 var errBadCache = errors.New("gos: corrupt GOS cache entry")
 
+// readHSCache reads a cache entry of either version; one that is not
+// exactly an entry of key with a valid table is errBadCache.
 func readHSCache(path, key string) (*Table, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) < len(hsCacheMagic)+sha256.Size || !bytes.HasPrefix(data, []byte(hsCacheMagic)) {
-		return nil, errBadCache
-	}
-	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	if s := sha256.Sum256(body); !bytes.Equal(s[:], sum) {
-		return nil, errBadCache
-	}
-	r := bytes.NewReader(body[len(hsCacheMagic):])
-	str := func() (string, error) {
-		var n uint32
-		if err := binary.Read(r, binary.LittleEndian, &n); err != nil || int(n) > r.Len() {
-			return "", errBadCache
-		}
-		s := make([]byte, n)
-		if _, err := io.ReadFull(r, s); err != nil {
-			return "", errBadCache
-		}
-		return string(s), nil
-	}
-	arr := func() ([]float64, error) {
-		var n uint32
-		if err := binary.Read(r, binary.LittleEndian, &n); err != nil || int(n)*8 > r.Len() {
+	var body []byte
+	switch {
+	case len(data) >= len(hsCacheMagic)+4 && string(data[:len(hsCacheMagic)]) == hsCacheMagic:
+		n := len(data) - 4
+		if crc32.Checksum(data[:n], castagnoli) != binary.LittleEndian.Uint32(data[n:]) {
 			return nil, errBadCache
 		}
-		// Decoded straight from the bytes (binary.Read would copy them
-		// into a scratch buffer first).
-		raw := body[len(body)-r.Len():][:8*int(n)]
+		body = data[len(hsCacheMagic):n]
+	case len(data) >= len(hsCacheMagicV1)+sha256.Size && string(data[:len(hsCacheMagicV1)]) == hsCacheMagicV1:
+		n := len(data) - sha256.Size
+		if s := sha256.Sum256(data[:n]); !bytes.Equal(s[:], data[n:]) {
+			return nil, errBadCache
+		}
+		body = data[len(hsCacheMagicV1):n]
+	default:
+		return nil, errBadCache
+	}
+	return decodeHSCache(body, key)
+}
+
+// decodeHSCache decodes the body of a cache entry of key.
+func decodeHSCache(body []byte, key string) (*Table, error) {
+	u32 := func() (int, bool) {
+		if len(body) < 4 {
+			return 0, false
+		}
+		n := binary.LittleEndian.Uint32(body)
+		body = body[4:]
+		return int(n), true
+	}
+	str := func() (string, bool) {
+		n, ok := u32()
+		if !ok || n > len(body) {
+			return "", false
+		}
+		s := string(body[:n])
+		body = body[n:]
+		return s, true
+	}
+	arr := func() ([]float64, bool) {
+		n, ok := u32()
+		if !ok || n > len(body)/8 {
+			return nil, false
+		}
 		a := make([]float64, n)
 		for i := range a {
-			a[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+			a[i] = math.Float64frombits(binary.LittleEndian.Uint64(body[8*i:]))
 		}
-		r.Seek(int64(8*int(n)), io.SeekCurrent)
-		return a, nil
-	}
-	k, err := str()
-	if err != nil || k != key {
-		return nil, errBadCache
+		body = body[8*n:]
+		return a, true
 	}
 	t := &Table{OnsetGuess: math.NaN()}
-	if t.Element, err = str(); err != nil {
-		return nil, err
-	}
-	if t.Name, err = str(); err != nil {
-		return nil, err
-	}
-	if err := binary.Read(r, binary.LittleEndian, &t.IonizationEnergy); err != nil {
+	k, ok := str()
+	if !ok || k != key {
 		return nil, errBadCache
 	}
+	if t.Element, ok = str(); !ok {
+		return nil, errBadCache
+	}
+	if t.Name, ok = str(); !ok {
+		return nil, errBadCache
+	}
+	if len(body) < 8 {
+		return nil, errBadCache
+	}
+	t.IonizationEnergy = math.Float64frombits(binary.LittleEndian.Uint64(body))
+	body = body[8:]
 	for _, dst := range []*[]float64{&t.Q, &t.FreeEnergies, &t.GOS} {
-		if *dst, err = arr(); err != nil {
-			return nil, err
+		if *dst, ok = arr(); !ok {
+			return nil, errBadCache
 		}
 	}
-	if r.Len() != 0 || t.Validate() != nil {
+	if len(body) != 0 || t.Validate() != nil {
 		return nil, errBadCache
 	}
 	return t, nil

@@ -1,10 +1,14 @@
 package gos
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,6 +92,82 @@ func TestHSDiskCache(t *testing.T) {
 	}
 	if k1, k2 := HSCacheKey("C", "K1"), HSCacheKey("C", "L1"); k1 == k2 || len(k1) != 64 {
 		t.Errorf("keys %s %s", k1, k2)
+	}
+}
+
+// writeHSCacheV1 is writeHSCache as it was in version 1 of the entries
+// (binary.Write of each field, a trailing SHA-256), kept to check that such
+// entries are still read.
+func writeHSCacheV1(path, key string, t *Table) error {
+	var b bytes.Buffer
+	b.WriteString(hsCacheMagicV1)
+	put := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	put(uint32(len(key)))
+	b.WriteString(key)
+	put(uint32(len(t.Element)))
+	b.WriteString(t.Element)
+	put(uint32(len(t.Name)))
+	b.WriteString(t.Name)
+	put(t.IonizationEnergy)
+	for _, a := range [][]float64{t.Q, t.FreeEnergies, t.GOS} {
+		put(uint32(len(a)))
+		put(a)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	b.Write(sum[:])
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// Cache entries of both versions: version 2 (CRC-32C) as written now and
+// version 1 (SHA-256) as written before are read back to the bit; changing
+// any single byte of either (every 211th byte, and each of the first and
+// last 16), cutting the last byte or appending one makes the entry corrupt.
+func TestHSDiskCacheVersions(t *testing.T) {
+	dir := t.TempDir()
+	tab, err := testHS.Table("N", "K1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := HSCacheKey("N", "K1")
+	for _, v := range []struct {
+		name  string
+		write func(path, key string, t *Table) error
+	}{{"version 2", writeHSCache}, {"version 1", writeHSCacheV1}} {
+		path := filepath.Join(dir, v.name+".gos")
+		if err := v.write(path, key, tab); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readHSCache(path, key)
+		if err != nil {
+			t.Fatalf("%s: %v", v.name, err)
+		}
+		if got.Element != tab.Element || got.Name != tab.Name || math.Float64bits(got.IonizationEnergy) != math.Float64bits(tab.IonizationEnergy) {
+			t.Fatalf("%s: read %s %s %v, wrote %s %s %v", v.name, got.Element, got.Name, got.IonizationEnergy, tab.Element, tab.Name, tab.IonizationEnergy)
+		}
+		sameBits(t, v.name+" Q", got.Q, tab.Q)
+		sameBits(t, v.name+" energies", got.FreeEnergies, tab.FreeEnergies)
+		sameBits(t, v.name+" GOS", got.GOS, tab.GOS)
+		good, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := func(what string, content []byte) {
+			t.Helper()
+			os.WriteFile(path, content, 0o644)
+			if _, err := readHSCache(path, key); !errors.Is(err, errBadCache) {
+				t.Fatalf("%s, %s: error %v, want a corrupt entry", v.name, what, err)
+			}
+		}
+		for i := range good {
+			if i%211 != 0 && i >= 16 && i < len(good)-16 {
+				continue
+			}
+			c := slices.Clone(good)
+			c[i] ^= 0x10
+			bad("byte "+strconv.Itoa(i)+" changed", c)
+		}
+		bad("last byte cut", good[:len(good)-1])
+		bad("a byte appended", append(slices.Clone(good), 0))
 	}
 }
 
