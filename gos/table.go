@@ -238,8 +238,8 @@ func (t *Table) energyBracket(e, onset float64) int {
 // qSum adds w_j GOS(e, q_j) to sum for increasing momenta q (1/m), w nil
 // meaning weights of 1, with ie (> 0) the energy bracket of e: the table
 // interpolation of 3.7 (interpolateAt), its q bracket found by a forward
-// walk from iq (-1: a binary search first). It returns the last bracket and the sum, so that a q
-// integral can be summed in pieces.
+// walk from iq (-1: a binary search first). It returns the last bracket
+// and the sum, so that a q integral can be summed in pieces.
 func (t *Table) qSum(ie int, e, onset float64, q, w []float64, iq int, sum float64) (int, float64) {
 	nq := len(t.Q)
 	e0, e1 := t.FreeEnergies[ie-1]+onset, t.FreeEnergies[ie]+onset
@@ -338,6 +338,9 @@ func sharedTableQGrid(axis multispectrum.EnergyAxis, s Setup) *qGrid {
 // of width g.disp) whose channel sum equals its q integral.
 func (t *Table) addCrossSection(dst []float64, g *qGrid, onset, occupancy float64) {
 	k, s, energies := g.k, g.s, g.energies
+	if s.QSteps != DefaultQSteps {
+		panic("gos: a table cross section on a grid of other than DefaultQSteps points")
+	}
 	ne := len(t.FreeEnergies)
 	last := t.FreeEnergies[ne-1] + onset
 	// The continuum: one q integral per channel, independent of the
