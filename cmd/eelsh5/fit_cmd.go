@@ -201,6 +201,9 @@ func prepareFit(f *h5io.File, file, command, input string, m *modelFlags, opts q
 		return nil, err
 	}
 	if j.in, err = f.OpenFitInput(input); err != nil {
+		if strings.Contains(err.Error(), "has no step") {
+			return nil, usageError{fmt.Errorf("--input %s: %w", input, err)}
+		}
 		return nil, err
 	}
 	src, closeSrc, err := m.gosSource().openSource()

@@ -88,7 +88,7 @@ func TestFitCommand(t *testing.T) {
 		{[]string{"--step", "x", "--elements", "Xx", "--edges", "K"}, 2, "unknown element"},
 		{[]string{"--step", "x", "--model", model, "--window", "5000:6000"}, 2, "outside the axis"},
 		{[]string{"--step", "x", "--model", model, "--E0", "300"}, 2, "volts"},
-		{[]string{"--step", "x", "--model", model, "--input", "nothere"}, 1, "no step"},
+		{[]string{"--step", "x", "--model", model, "--input", "nothere"}, 2, "no step"},
 		{[]string{"--step", "x", "--model", model, "--gos", "zhang", "--gos-file", "/nonexistent.gosh"}, 1, "not found"},
 	} {
 		_, errs, code := eelsh5(t, append([]string{"fit", path, "-q"}, c.args...)...)

@@ -18,6 +18,7 @@ type quantCmd struct {
 	File           string   `arg:"" type:"path" help:"Processing file with /entry/coreloss (and /entry/lowloss)."`
 	Align          string   `default:"fast" enum:"fast,fit,xcorr,none" help:"Alignment method before fitting (none: fit the raw cubes)."`
 	Realign        bool     `help:"Align again even if /entry/alignment exists (replacing it)."`
+	Input          string   `help:"Step to read coreloss/lowloss from, as it is (no alignment runs): e.g. a crop, bin or calibrate step, a Fourier-ratio deconvolve step with --no-lowloss, 'alignment', or 'raw' for /entry."`
 	Step           string   `default:"quant" help:"Name of the step to write."`
 	Region         []region `sep:"none" placeholder:"NAME=Y0:Y1,X0:X1" help:"Region of the scan to summarise (rows Y0..Y1-1, columns X0..X1-1); repeatable."`
 	Plots          string   `type:"path" help:"Directory to write the figures into (figures that exist there are refused before anything is written, unless --overwrite-plots)."`
@@ -61,6 +62,20 @@ func (c *quantCmd) Validate() error {
 	}
 	if c.partitioned() && c.Plots != "" {
 		return fmt.Errorf("--plots draws a whole step: draw the merged step with 'eelsh5 plot FILE %s'", c.Step)
+	}
+	if c.Input != "" {
+		if c.Realign {
+			return fmt.Errorf("--realign and --input exclude each other: --input fits the step it names as it is")
+		}
+		if c.Align == "fit" || c.Align == "xcorr" {
+			return fmt.Errorf("--align %s and --input exclude each other: --input fits the step it names as it is (align first, then give --input alignment)", c.Align)
+		}
+		if strings.ContainsAny(c.Input, "/.") {
+			return fmt.Errorf("--input %q: want a step name (as 'eelsh5 info FILE' lists them), or raw", c.Input)
+		}
+		if c.Input == c.Step {
+			return fmt.Errorf("--input and --step both name %q: write the quant step under another --step", c.Input)
+		}
 	}
 	if c.partitioned() && c.Realign {
 		return fmt.Errorf("--realign: a partitioned quant reads an existing alignment; realign first ('eelsh5 align --overwrite', or partitioned)")
@@ -125,6 +140,8 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 	input := ""
 	var align *alignJob
 	switch {
+	case c.Input != "":
+		input = c.Input
 	case c.Align == "none":
 		input = "raw"
 	case !f.Exists(h5io.LowLossPath):
@@ -178,7 +195,7 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 	}
 	defer j.close()
 	if align == nil {
-		if err := c.checkPlots(j.plan, j.in.Base != h5io.EntryPath); err != nil {
+		if err := c.checkPlots(j.plan, j.in.Base != h5io.EntryPath && f.Exists(j.in.Base+"/"+h5io.AlignShifts)); err != nil {
 			return nil, err
 		}
 	}
@@ -219,6 +236,8 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 // either; opts gets NoLowLoss for a file without a low loss.
 func (c *quantCmd) partInput(f *h5io.File, opts *quant.Options) (string, error) {
 	switch {
+	case c.Input != "":
+		return c.Input, nil
 	case c.Align == "none":
 		return "raw", nil
 	case !f.Exists(h5io.LowLossPath):

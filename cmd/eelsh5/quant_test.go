@@ -406,3 +406,71 @@ func TestQuantPlotsNotOverwritten(t *testing.T) {
 		t.Error("spectrum.png was overwritten")
 	}
 }
+
+// TestQuantInputStep: quant --input fits the step it names as it is.
+// A scan crop holds the raw spectra of its rows, so its elemental maps,
+// their errors and the composition equal those rows of a quant of the
+// raw cubes to the bit (same fixed background, no alignment on either).
+// The usage errors of --input exit 2 with the file unchanged.
+func TestQuantInputStep(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.nxs")
+	els := []string{"--elements", "C,N,O,Fe", "--edges", "K,K,K,L", "--background-terms", "4", "-q"}
+	for _, args := range [][]string{
+		{"simulate", path, "--size", "8", "--shifts", "none", "-q"},
+		{"crop", path, "--region", "2:5,0:8", "-q"},
+		append([]string{"quant", path, "--align", "none", "--step", "whole"}, els...),
+		append([]string{"quant", path, "--input", "crop", "--step", "fromcrop"}, els...),
+	} {
+		if out, errs, code := eelsh5(t, args...); code != 0 {
+			t.Fatalf("%s: exit %d: %s%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	f, err := h5io.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ds := range []string{"elements/elements", "elements/elements_errors", "composition/composition", "composition/composition_errors"} {
+		whole, _, err1 := f.ReadStack("/entry/whole/" + ds)
+		crop, _, err2 := f.ReadStack("/entry/fromcrop/" + ds)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if crop.NY != 3 || crop.NX != 8 {
+			t.Fatalf("%s of the crop: %dx%d", ds, crop.NY, crop.NX)
+		}
+		for y := 0; y < crop.NY; y++ {
+			for x := 0; x < crop.NX; x++ {
+				for k, v := range crop.Pixel(y, x) {
+					if w := whole.Pixel(y+2, x)[k]; math.Float64bits(v) != math.Float64bits(w) {
+						t.Fatalf("%s (%d, %d)[%d]: %v from the crop, %v in row %d of the whole quant", ds, y, x, k, v, w, y+2)
+					}
+				}
+			}
+		}
+	}
+	p, err := f.ReadProvenance("fromcrop")
+	f.Close()
+	if err != nil || p.Params["input"] != h5io.EntryPath+"/crop" {
+		t.Fatalf("provenance input %v (%v)", p.Params["input"], err)
+	}
+	before := fileSHA256(t, path)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--input", "crop", "--realign"}, "exclude each other"},
+		{[]string{"--input", "crop", "--align", "xcorr"}, "exclude each other"},
+		{[]string{"--input", "entry/crop"}, "want a step name"},
+		{[]string{"--input", "quant"}, "both name"},
+		{[]string{"--input", "nothere", "--step", "q2"}, "no step"},
+	} {
+		_, errs, code := eelsh5(t, append(append([]string{"quant", path}, c.args...), els...)...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("quant %v: exit %d, %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+	if fileSHA256(t, path) != before {
+		t.Error("a refused quant --input changed the file")
+	}
+}
