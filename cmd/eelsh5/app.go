@@ -27,7 +27,7 @@ var version = "0.1.0-dev"
 // Globals are the flags shared by every command.
 type Globals struct {
 	Quiet bool `short:"q" help:"No progress or summary on stderr."`
-	Jobs  int  `short:"j" default:"0" help:"Number of compute workers (0: all cores)."`
+	Jobs  int  `short:"j" default:"0" help:"Number of compute workers, and the cores used at most (0: all cores)."`
 
 	stdout, stderr io.Writer
 	args           []string
@@ -168,6 +168,15 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	if err != nil {
 		fmt.Fprintf(stderr, "eelsh5: error: %v\nRun 'eelsh5 --help' for usage.\n", err)
 		return 2
+	}
+	if c.Jobs < 0 {
+		fmt.Fprintf(stderr, "eelsh5: error: --jobs %d: want 0 (all cores) or a number of workers\nRun 'eelsh5 --help' for usage.\n", c.Jobs)
+		return 2
+	}
+	if c.Jobs > 0 && c.Jobs < runtime.GOMAXPROCS(0) {
+		// -j bounds every part of the run, not only the fit's workers:
+		// the cross sections' and the figures' goroutines too.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Jobs))
 	}
 	if path := os.Getenv("EELSH5_CPUPROFILE"); path != "" { // for developers
 		if f, err := os.Create(path); err == nil {

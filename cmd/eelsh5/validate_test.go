@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -126,5 +127,22 @@ func TestUsageErrorsLeaveFileUnchanged(t *testing.T) {
 	// And the same file does align, fit and quantify.
 	if _, errs, code := eelsh5(t, append([]string{"quant", path, "-q"}, els...)...); code != 0 {
 		t.Errorf("quant: %s", errs)
+	}
+}
+
+// TestJobsBoundsCores: -j N runs with at most N cores (GOMAXPROCS) and
+// gives them back when the command ends; a negative -j is refused.
+func TestJobsBoundsCores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.nxs")
+	before := runtime.GOMAXPROCS(0)
+	if _, errs, code := eelsh5(t, "-j", "1", "simulate", path, "--size", "4", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS %d after -j 1, %d before", got, before)
+	}
+	_, errs, code := eelsh5(t, "--jobs=-2", "info", path)
+	if code != 2 || !strings.Contains(errs, "--jobs -2") {
+		t.Errorf("-j -2: exit %d, %q", code, errs)
 	}
 }
