@@ -55,7 +55,8 @@ func sameBits(t *testing.T, what string, got, want []float64) {
 // (Fe L: three parts, two on one table) in the seed order, reversed, all
 // four at once on several cores (the grid's blocks then filled by whichever
 // edge reaches them first), and with the grids of two axes and two setups
-// (parallel and convergent beam) alternating in the memo.
+// (parallel and convergent beam) alternating in the memo (in short mode
+// two of the four combinations, on three cores only).
 func TestSharedQGridBitIdentical(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer forgetQGrids()
@@ -68,8 +69,12 @@ func TestSharedQGridBitIdentical(t *testing.T) {
 		want [][]float64 // per seed edge
 	}
 	var combos []combo
-	for _, ax := range axes {
-		for _, s := range setups {
+	procsList := []int{1, 3}
+	for i, ax := range axes {
+		for j, s := range setups {
+			if testing.Short() && i != j {
+				continue // short mode (-race): two of the four combinations, on 3 cores
+			}
 			c := combo{axis: ax, s: s}
 			for _, e := range seedEdges {
 				c.want = append(c.want, edgeSerial(t, src, e[0], e[1], ax, s))
@@ -85,7 +90,10 @@ func TestSharedQGridBitIdentical(t *testing.T) {
 		}
 		return e.CrossSection(nil, c.axis, c.s)
 	}
-	for _, procs := range []int{1, 3} {
+	if testing.Short() {
+		procsList = []int{3}
+	}
+	for _, procs := range procsList {
 		runtime.GOMAXPROCS(procs)
 		for _, c := range combos {
 			forgetQGrids()
