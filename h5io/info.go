@@ -7,14 +7,20 @@ import (
 
 // Node describes one group or dataset of a file, for `eelsh5 info`.
 type Node struct {
-	Path    string         `json:"path"`
-	Kind    string         `json:"kind"` // "group" or "dataset"
-	NXClass string         `json:"nx_class,omitempty"`
-	Shape   []int          `json:"shape,omitempty"`
-	DType   string         `json:"dtype,omitempty"`
-	Chunk   []int          `json:"chunk,omitempty"`
-	Filters string         `json:"filters,omitempty"`
-	Attrs   map[string]any `json:"attrs,omitempty"`
+	Path    string `json:"path"`
+	Kind    string `json:"kind"` // "group" or "dataset"
+	NXClass string `json:"nx_class,omitempty"`
+	Shape   []int  `json:"shape,omitempty"`
+	DType   string `json:"dtype,omitempty"`
+	Chunk   []int  `json:"chunk,omitempty"`
+	Filters string `json:"filters,omitempty"`
+	// VirtualMappings and VirtualFiles describe an HDF5 virtual dataset
+	// (the merge of a partitioned run): its number of mappings and the
+	// distinct files its data live in, as stored (relative paths are
+	// relative to the file's directory).
+	VirtualMappings int            `json:"virtual_mappings,omitempty"`
+	VirtualFiles    []string       `json:"virtual_files,omitempty"`
+	Attrs           map[string]any `json:"attrs,omitempty"`
 	// Value holds the content of small datasets: strings, and numeric
 	// datasets of at most 16 elements; for longer 1-D numeric datasets
 	// (axes) First and Last give the end values.
@@ -87,6 +93,9 @@ func (f *File) describeDataset(path string) Node {
 	withObject(f.id(), path, func(o hid) error {
 		n.Attrs = readAllAttrs(o)
 		n.Chunk, n.Filters = layoutInfo(o, len(in.dims))
+		lib.Lock()
+		n.VirtualMappings, n.VirtualFiles = virtualSources(o)
+		lib.Unlock()
 		return nil
 	})
 	switch {

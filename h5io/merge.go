@@ -92,6 +92,28 @@ static int e5_is_virtual(hid_t loc, const char *name) {
 	H5Dclose(d);
 	return v;
 }
+
+// e5_virtual_count returns the number of mappings of an open virtual
+// dataset, -1 when it is not virtual.
+static long e5_virtual_count(hid_t d) {
+	hid_t p = H5Dget_create_plist(d);
+	if (p < 0) return -1;
+	long n = -1;
+	size_t count = 0;
+	if (H5Pget_layout(p) == H5D_VIRTUAL && H5Pget_virtual_count(p, &count) >= 0) n = (long)count;
+	H5Pclose(p);
+	return n;
+}
+
+// e5_virtual_file writes the source file name of mapping i of an open
+// virtual dataset into buf (size n) and returns its length, -1 on error.
+static long e5_virtual_file(hid_t d, size_t i, char *buf, size_t n) {
+	hid_t p = H5Dget_create_plist(d);
+	if (p < 0) return -1;
+	ssize_t len = H5Pget_virtual_filename(p, i, buf, n);
+	H5Pclose(p);
+	return (long)len;
+}
 */
 import "C"
 
@@ -277,4 +299,27 @@ func (f *File) IsVirtual(path string) bool {
 	lib.Lock()
 	defer lib.Unlock()
 	return C.e5_is_virtual(f.id(), cn) == 1
+}
+
+// virtualSources returns, for an open virtual dataset, its number of
+// mappings and the distinct source files they name (in mapping order);
+// 0 and nil for any other dataset. The caller holds lib.
+func virtualSources(ds hid) (int, []string) {
+	n := int(C.e5_virtual_count(C.hid_t(ds)))
+	if n <= 0 {
+		return 0, nil
+	}
+	var files []string
+	seen := map[string]bool{}
+	buf := make([]C.char, 4096)
+	for i := 0; i < n; i++ {
+		if C.e5_virtual_file(C.hid_t(ds), C.size_t(i), &buf[0], C.size_t(len(buf))) < 0 {
+			continue
+		}
+		if name := C.GoString(&buf[0]); !seen[name] {
+			seen[name] = true
+			files = append(files, name)
+		}
+	}
+	return n, files
 }

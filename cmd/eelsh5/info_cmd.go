@@ -73,6 +73,9 @@ func datasetText(n h5io.Node) string {
 	if n.Filters != "" {
 		fmt.Fprintf(&b, " %s", n.Filters)
 	}
+	if n.VirtualMappings > 0 {
+		fmt.Fprintf(&b, " virtual (%d mappings from %s)", n.VirtualMappings, filesText(n.VirtualFiles))
+	}
 	switch v := n.Value.(type) {
 	case string:
 		fmt.Fprintf(&b, " = %s", quoteShort(v))
@@ -148,4 +151,16 @@ func attrText(attrs map[string]any) string {
 		}
 	}
 	return b.String()
+}
+
+// filesText names the source files of a virtual dataset: all of them up
+// to three, else the first and the count.
+func filesText(files []string) string {
+	switch {
+	case len(files) == 1:
+		return files[0]
+	case len(files) <= 3:
+		return strings.Join(files, ", ")
+	}
+	return fmt.Sprintf("%d files: %s, ...", len(files), files[0])
 }

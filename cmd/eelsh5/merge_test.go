@@ -151,6 +151,19 @@ func TestPartitionedEqualsWhole(t *testing.T) {
 			}
 		}
 		f.Close()
+		// info marks them, with their mappings and part files.
+		out, errs, code := eelsh5(t, "info", file)
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "coefficients ") && !strings.Contains(line, "virtual (") {
+				t.Errorf("N=%d: info does not mark the merged coefficients as virtual: %s", n, line)
+			}
+		}
+		if want := fmt.Sprintf("quant.part1-of-%d.nxs", n); !strings.Contains(out, want) {
+			t.Errorf("N=%d: info names no %s:\n%s", n, want, out)
+		}
 	}
 }
 
