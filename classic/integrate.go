@@ -45,10 +45,19 @@ type EdgeWindows struct {
 // window of a lower edge.
 const MinBackgroundWidth = 10
 
-// integrateDefaults fills the zero windows of edges (EdgeWindows): the
-// integration windows first, then the background windows, each started
-// above the integration windows of the edges with lower onsets.
+// integrateDefaults fills the zero windows of edges (EdgeWindows) with
+// Integrate's defaults: integration [E_k, E_k + 50), background 5 eV below
+// the onset, 0.1 E_k wide within 20..50 eV.
 func integrateDefaults(edges []EdgeWindows) error {
+	return defaultWindows(edges, 50, func(on float64) float64 { return math.Min(50, math.Max(20, 0.1*on)) })
+}
+
+// defaultWindows fills the zero windows of edges: the post-edge
+// (integration) windows [E_k, E_k + post) first, then the pre-edge
+// (background) windows [E_k - 5 - width(E_k), E_k - 5), each started no
+// lower than the end of the post-edge window of any edge with a lower
+// onset; a window left narrower than MinBackgroundWidth is refused.
+func defaultWindows(edges []EdgeWindows, post float64, width func(onset float64) float64) error {
 	onsets := make([]float64, len(edges))
 	for k := range edges {
 		on, err := EdgeOnset(edges[k].Element, edges[k].Edge)
@@ -57,7 +66,7 @@ func integrateDefaults(edges []EdgeWindows) error {
 		}
 		onsets[k] = on
 		if edges[k].Integration == [2]float64{} {
-			edges[k].Integration = [2]float64{on, on + 50}
+			edges[k].Integration = [2]float64{on, on + post}
 		}
 	}
 	for k := range edges {
@@ -66,8 +75,7 @@ func integrateDefaults(edges []EdgeWindows) error {
 			continue
 		}
 		on := onsets[k]
-		width := math.Min(50, math.Max(20, 0.1*on))
-		lo, hi := on-5-width, on-5
+		lo, hi := on-5-width(on), on-5
 		below := ""
 		for j, o := range edges {
 			if j != k && onsets[j] < on && o.Integration[1] > lo {
@@ -226,10 +234,12 @@ func edgePlan(in Input, edges []EdgeWindows, m BackgroundMethod, op string, defa
 		return nil, nil, fmt.Errorf("classic: %s needs at least one edge", op)
 	}
 	ax := core.Axis
+	defaults := jumpDefaults
 	if defaultsIntegrate {
-		if err := integrateDefaults(edges); err != nil {
-			return nil, nil, err
-		}
+		defaults = integrateDefaults
+	}
+	if err := defaults(edges); err != nil {
+		return nil, nil, err
 	}
 	var ws []edgeWindow
 	var labels []string
@@ -241,9 +251,6 @@ func edgePlan(in Input, edges []EdgeWindows, m BackgroundMethod, op string, defa
 			return nil, nil, err
 		}
 		label := e.Element + " " + e.Edge
-		if !defaultsIntegrate && (e.Background == [2]float64{} || e.Integration == [2]float64{}) {
-			jumpDefaults(e, onset)
-		}
 		w := edgeWindow{label: label, onset: onset}
 		if w.b0, w.b1, err = window(ax, e.Background[0], e.Background[1], "background window of "+label); err != nil {
 			return nil, nil, err

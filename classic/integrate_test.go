@@ -499,9 +499,25 @@ func TestJumpRatio(t *testing.T) {
 	}
 	// The same windows through Integrate.
 	win := append([]EdgeWindows(nil), edges...)
-	for k := range win {
-		on, _ := EdgeOnset(win[k].Element, win[k].Edge)
-		jumpDefaults(&win[k], on)
+	if err := jumpDefaults(win); err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range win { // far apart: the plain defaults
+		on, _ := EdgeOnset(w.Element, w.Edge)
+		if w.Background != [2]float64{on - 25, on - 5} || w.Integration != [2]float64{on, on + 20} {
+			t.Errorf("%s %s: default windows %v %v", edges[k].Element, edges[k].Edge, w.Background, w.Integration)
+		}
+	}
+	// O K (532 eV) and Cr L (575 eV): Cr's pre-edge window starts where
+	// O's post-edge window ends, 552 eV, not at 550 eV on the O K edge.
+	near := []EdgeWindows{{Element: "O", Edge: "K"}, {Element: "Cr", Edge: "L"}}
+	if err := jumpDefaults(near); err != nil {
+		t.Fatal(err)
+	}
+	oOn, _ := EdgeOnset("O", "K")
+	crOn, _ := EdgeOnset("Cr", "L")
+	if want := [2]float64{oOn + 20, crOn - 5}; near[1].Background != want {
+		t.Errorf("Cr L pre-edge window beside O K: %v, want %v", near[1].Background, want)
 	}
 	if _, err := Integrate(CubeInput(nil, c.CoreLoss), IntegrateOptions{Edges: win, Source: gos.Hydrogenic(), E0: sc.E0, Alpha: sc.Alpha, Beta: sc.Beta}, &im, RunOptions{}); err != nil {
 		t.Fatal(err)

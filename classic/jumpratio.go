@@ -4,19 +4,17 @@ import "github.com/eelsh5/eelsh5/multispectrum"
 
 // JumpRatioOptions configure JumpRatio: per edge a pre-edge window
 // (Background) and a post-edge window (Integration). Zero windows take
-// [E_k - 25, E_k - 5) and [E_k, E_k + 20) eV, E_k the tabulated onset.
+// [E_k - 25, E_k - 5) and [E_k, E_k + 20) eV, E_k the tabulated onset,
+// the pre-edge window started no lower than the end of the post-edge
+// window of an edge with a lower onset (as Integrate's defaults).
 type JumpRatioOptions struct {
 	Edges  []EdgeWindows
 	Method BackgroundMethod // of the edge map's background (default LogLog)
 }
 
-func jumpDefaults(e *EdgeWindows, onset float64) {
-	if e.Background == [2]float64{} {
-		e.Background = [2]float64{onset - 25, onset - 5}
-	}
-	if e.Integration == [2]float64{} {
-		e.Integration = [2]float64{onset, onset + 20}
-	}
+// jumpDefaults fills the zero windows of edges with JumpRatio's defaults.
+func jumpDefaults(edges []EdgeWindows) error {
+	return defaultWindows(edges, 20, func(float64) float64 { return 20 })
 }
 
 // JumpRatioPlan returns the plan of JumpRatio, or an error for bad
