@@ -68,28 +68,11 @@ func Sum(in Input, opts SumOptions, dst Destination, ro RunOptions) (*Result, er
 	rp := &Plan{Y0: r.Y0, X0: r.X0, FY: 1, FX: 1}
 	src := &cubeSource{cubes: in.Cubes, plan: rp}
 	total := make([]float64, aux)
-	// Tiles finish in any order: their partial sums wait until every
-	// earlier tile is added (at most workers+depth of them are pending).
-	pending, free, next := map[int][]float64{}, [][]float64{}, 0
+	// The tiles' partial sums are added in tiling order (InOrder), the
+	// same numbers whatever the workers.
 	sink := sinkFunc(func(t *multispectrum.Tile) error {
-		var b []float64
-		if n := len(free); n > 0 {
-			b, free = free[n-1], free[:n-1]
-		} else {
-			b = make([]float64, aux)
-		}
-		copy(b, t.Aux)
-		pending[t.Index] = b
-		for {
-			b, ok := pending[next]
-			if !ok {
-				return nil
-			}
-			multispectrum.AddTo(total, b)
-			delete(pending, next)
-			free = append(free, b)
-			next++
-		}
+		multispectrum.AddTo(total, t.Aux)
+		return nil
 	})
 	fn := func(_ struct{}, t *multispectrum.Tile) error {
 		clear(t.Aux)
@@ -103,7 +86,7 @@ func Sum(in Input, opts SumOptions, dst Destination, ro RunOptions) (*Result, er
 		}
 		return nil
 	}
-	err = multispectrum.Process(ro.ctx(), src, sink, tl, multispectrum.Layout{In: widths, Aux: aux}, noWorkspace, fn, ro.process()...)
+	err = multispectrum.Process(ro.ctx(), src, sink, tl, multispectrum.Layout{In: widths, Aux: aux}, noWorkspace, fn, append(ro.process(), multispectrum.InOrder())...)
 	if err != nil {
 		return nil, err
 	}

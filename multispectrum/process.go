@@ -23,6 +23,7 @@ type Tile struct {
 	// sink accumulates stays consistent with the tiles it has written.
 	Aux []float64
 	err error
+	seq int // position in the run's order of tiles
 }
 
 // Layout gives the number of values per pixel of each input and output
@@ -61,6 +62,7 @@ type processConfig struct {
 	progress func(done, total int)
 	skip     func(index int) bool
 	depth    int
+	inOrder  bool
 }
 
 // Workers sets the number of compute workers (default runtime.NumCPU()).
@@ -82,6 +84,15 @@ func Progress(f func(done, total int)) ProcessOption {
 // read, computed nor written (used to resume an interrupted run).
 func Skip(f func(index int) bool) ProcessOption {
 	return func(c *processConfig) { c.skip = f }
+}
+
+// InOrder makes the sink receive the tiles in tiling order, whatever
+// order the workers finish them in (a finished tile waits, holding its
+// buffer, for the ones before it). A sink that adds up per-tile sums then
+// adds them in the same order on every run, so its totals are the same
+// to the bit whatever the number of workers and their timing.
+func InOrder() ProcessOption {
+	return func(c *processConfig) { c.inOrder = true }
 }
 
 // QueueDepth sets the number of tiles in flight beyond one per worker
@@ -178,11 +189,7 @@ func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, la
 	}
 
 	next, inflight, finished := 0, 0, total-len(todo)
-	handle := func(t *Tile) error {
-		inflight--
-		if t.err != nil {
-			return t.err
-		}
+	write := func(t *Tile) error {
 		if err := dst.WriteTile(t); err != nil {
 			return err
 		}
@@ -192,6 +199,34 @@ func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, la
 		}
 		free = append(free, t)
 		return nil
+	}
+	// With InOrder, finished tiles wait in pending (indexed by their
+	// position in todo) until every tile before them is written.
+	var pending map[int]*Tile
+	written := 0
+	handle := func(t *Tile) error {
+		inflight--
+		if t.err != nil {
+			return t.err
+		}
+		if !cfg.inOrder {
+			return write(t)
+		}
+		if pending == nil {
+			pending = make(map[int]*Tile, ntiles)
+		}
+		pending[t.seq] = t
+		for {
+			h, ok := pending[written]
+			if !ok {
+				return nil
+			}
+			delete(pending, written)
+			written++
+			if err := write(h); err != nil {
+				return err
+			}
+		}
 	}
 	for {
 		// Write whatever is finished without waiting.
@@ -213,6 +248,7 @@ func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, la
 			t := free[len(free)-1]
 			free = free[:len(free)-1]
 			k := todo[next]
+			t.seq = next
 			next++
 			r := tiling.Region(k)
 			t.Index, t.Region = k, r

@@ -127,7 +127,10 @@ func (p *Plan) Run(ctx context.Context, dst Destination) (*Result, error) {
 	sink := &checkpointSink{out: out, sums: sums, done: done, every: every, last: time.Now()}
 	k := newKernel(p)
 	first, end := p.first, p.end
-	popts := []multispectrum.ProcessOption{multispectrum.Workers(p.Workers()), multispectrum.Skip(func(i int) bool { return done[i] || i < first || i >= end })}
+	// In tiling order, so that the running sums of the mean spectrum are
+	// added in the same order on every run.
+	popts := []multispectrum.ProcessOption{multispectrum.Workers(p.Workers()), multispectrum.InOrder(),
+		multispectrum.Skip(func(i int) bool { return done[i] || i < first || i >= end })}
 	if p.opts.Progress != nil {
 		popts = append(popts, multispectrum.Progress(p.opts.Progress))
 	}
