@@ -93,7 +93,7 @@ func TestUsageErrorsLeaveFileUnchanged(t *testing.T) {
 		runs = append(runs, run{cmd + ": E0 unknown", noE0, append([]string{cmd, noE0}, els...), 2, "E0 is not known"})
 	}
 	runs = append(runs,
-		run{"fit: missing input step", path, append([]string{"fit", path, "--input", "nothere"}, els...), 1, "no step"},
+		run{"fit: missing input step", path, append([]string{"fit", path, "--input", "nothere"}, els...), 2, "no step"},
 		run{"quant: bad region", path, append([]string{"quant", path, "--region", "corner"}, els...), 2, "NAME=Y0:Y1,X0:X1"},
 		run{"quant: region outside the scan", path, append([]string{"quant", path, "--region", "r=0:99,0:4"}, els...), 2, "outside the 6x6 scan"},
 		run{"quant: unknown align method", path, append([]string{"quant", path, "--align", "magic"}, els...), 2, "--align"},
