@@ -57,7 +57,7 @@ type RunOptions struct {
 	// Reference is the pixel (row, column) whose spectrum is the
 	// cross-correlation's reference (default 0, 0).
 	Reference [2]int
-	// Workers is the number of compute goroutines (0: runtime.NumCPU()).
+	// Workers is the number of compute goroutines (0: runtime.GOMAXPROCS(0)).
 	Workers int
 	// Progress, when set, is called with the stage (Measuring, Applying),
 	// the tiles done and the total.
@@ -246,7 +246,7 @@ func Measure(ctx context.Context, in Input, opts RunOptions) (*Result, error) {
 	opts.defaults(in.Cubes[in.Measure].Axis)
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.NumCPU()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	tl := in.tiling()
 	mc := in.Cubes[in.Measure]
@@ -351,7 +351,7 @@ func Run(ctx context.Context, in Input, dst Destination, opts RunOptions) (*Resu
 	opts = res.Options
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.NumCPU()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	tl := in.tiling()
 	first, end, err := opts.Part.Tiles(tl)

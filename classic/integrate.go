@@ -49,7 +49,7 @@ const MinBackgroundWidth = 10
 // Integrate's defaults: integration [E_k, E_k + 50), background 5 eV below
 // the onset, 0.1 E_k wide within 20..50 eV.
 func integrateDefaults(edges []EdgeWindows) error {
-	return defaultWindows(edges, 50, func(on float64) float64 { return math.Min(50, math.Max(20, 0.1*on)) })
+	return defaultWindows(edges, 50, func(on float64) float64 { return math.Min(50, math.Max(20, 0.1*on)) }, "background", "integration")
 }
 
 // defaultWindows fills the zero windows of edges: the post-edge
@@ -57,7 +57,8 @@ func integrateDefaults(edges []EdgeWindows) error {
 // (background) windows [E_k - 5 - width(E_k), E_k - 5), each started no
 // lower than the end of the post-edge window of any edge with a lower
 // onset; a window left narrower than MinBackgroundWidth is refused.
-func defaultWindows(edges []EdgeWindows, post float64, width func(onset float64) float64) error {
+// preName and postName name the two windows in the error.
+func defaultWindows(edges []EdgeWindows, post float64, width func(onset float64) float64, preName, postName string) error {
 	onsets := make([]float64, len(edges))
 	for k := range edges {
 		on, err := EdgeOnset(edges[k].Element, edges[k].Edge)
@@ -83,8 +84,8 @@ func defaultWindows(edges []EdgeWindows, post float64, width func(onset float64)
 			}
 		}
 		if hi-lo < MinBackgroundWidth {
-			return fmt.Errorf("classic: the default background window of %s %s would be %g..%g eV, above the integration window of %s: give the background window (or a shorter integration window of %s)",
-				e.Element, e.Edge, lo, hi, below, below)
+			return fmt.Errorf("classic: the default %s window of %s %s would start at %g eV, the end of the %s window of %s, and end at %g eV (5 eV below the onset): under %g eV wide; give the %s window of %s %s, or a shorter %s window of %s",
+				preName, e.Element, e.Edge, lo, postName, below, hi, float64(MinBackgroundWidth), preName, e.Element, e.Edge, postName, below)
 		}
 		e.Background = [2]float64{lo, hi}
 	}

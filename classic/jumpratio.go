@@ -14,7 +14,7 @@ type JumpRatioOptions struct {
 
 // jumpDefaults fills the zero windows of edges with JumpRatio's defaults.
 func jumpDefaults(edges []EdgeWindows) error {
-	return defaultWindows(edges, 20, func(float64) float64 { return 20 })
+	return defaultWindows(edges, 20, func(float64) float64 { return 20 }, "pre-edge", "post-edge")
 }
 
 // JumpRatioPlan returns the plan of JumpRatio, or an error for bad

@@ -166,7 +166,7 @@ type Result struct {
 
 // RunOptions configure how an operation runs.
 type RunOptions struct {
-	Workers  int                   // compute goroutines (0: runtime.NumCPU())
+	Workers  int                   // compute goroutines (0: runtime.GOMAXPROCS(0))
 	Progress func(done, total int) // called after each tile is written
 	Context  context.Context       // nil: context.Background()
 }
@@ -174,7 +174,7 @@ type RunOptions struct {
 func (o RunOptions) process() []multispectrum.ProcessOption {
 	w := o.Workers
 	if w <= 0 {
-		w = runtime.NumCPU()
+		w = runtime.GOMAXPROCS(0)
 	}
 	opts := []multispectrum.ProcessOption{multispectrum.Workers(w)}
 	if o.Progress != nil {

@@ -195,7 +195,7 @@ func (f *File) ClassicInput(step string) (in classic.Input, ds []*Dataset, paths
 	if step != "" && step != "raw" {
 		base = EntryPath + "/" + step
 		if !f.Exists(base) {
-			return in, nil, nil, scan, fmt.Errorf("h5io: %q has no step %s", f.path, base)
+			return in, nil, nil, scan, &NoStepError{File: f.path, Path: base}
 		}
 	}
 	closeAll := func() {

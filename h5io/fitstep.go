@@ -496,7 +496,7 @@ func (f *File) OpenFitInput(step string) (*FitInput, error) {
 	case step != "":
 		in.Base = EntryPath + "/" + step
 		if !f.Exists(in.Base) {
-			return nil, fmt.Errorf("h5io: %q has no step %s", f.path, in.Base)
+			return nil, &NoStepError{File: f.path, Path: in.Base}
 		}
 	case f.Exists(EntryPath + "/" + StepAlignment + "/" + CoreLossName):
 		in.Base = EntryPath + "/" + StepAlignment

@@ -520,11 +520,19 @@ func (f *File) ReadNote(path string, v any) error {
 	return nil
 }
 
+// NoStepError says that a file has no step of that name (Path is the
+// step's group, /entry/NAME).
+type NoStepError struct {
+	File, Path string
+}
+
+func (e *NoStepError) Error() string { return fmt.Sprintf("h5io: %q has no step %s", e.File, e.Path) }
+
 // ReadProvenance reads the provenance of a committed step.
 func (f *File) ReadProvenance(step string) (*multispectrum.Provenance, error) {
 	path := EntryPath + "/" + step
 	if !linkExists(f.id(), path) {
-		return nil, fmt.Errorf("h5io: %q has no step %q", f.path, path)
+		return nil, &NoStepError{File: f.path, Path: path}
 	}
 	p := &multispectrum.Provenance{Step: step}
 	str := func(name string) string {

@@ -65,7 +65,7 @@ type processConfig struct {
 	inOrder  bool
 }
 
-// Workers sets the number of compute workers (default runtime.NumCPU()).
+// Workers sets the number of compute workers (default runtime.GOMAXPROCS(0)).
 func Workers(n int) ProcessOption {
 	return func(c *processConfig) {
 		if n > 0 {
@@ -132,7 +132,7 @@ func Process[W any](ctx context.Context, src Source, dst Sink, tiling Tiling, la
 	if ctx == nil || src == nil || dst == nil || newWorkspace == nil || fn == nil {
 		return errors.New("multispectrum: Process needs a context, a source, a sink, a workspace maker and a tile function")
 	}
-	cfg := processConfig{workers: runtime.NumCPU(), depth: 2}
+	cfg := processConfig{workers: runtime.GOMAXPROCS(0), depth: 2}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -203,7 +203,7 @@ type Options struct {
 	// reports a misfit (default DefaultMisfitFraction).
 	Chi2Limit, MisfitFraction float64
 
-	// Workers is the number of compute goroutines (0: runtime.NumCPU()).
+	// Workers is the number of compute goroutines (0: runtime.GOMAXPROCS(0)).
 	Workers int
 	// Progress, when set, is called with the tiles done and the total.
 	Progress func(done, total int)
@@ -1003,7 +1003,7 @@ func (p *Plan) Workers() int {
 	if p.opts.Workers > 0 {
 		return p.opts.Workers
 	}
-	return runtime.NumCPU()
+	return runtime.GOMAXPROCS(0)
 }
 
 // Params returns the plan's parameters for a step's provenance.

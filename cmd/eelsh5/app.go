@@ -27,7 +27,7 @@ var version = "0.1.0-dev"
 // Globals are the flags shared by every command.
 type Globals struct {
 	Quiet bool `short:"q" help:"No progress or summary on stderr."`
-	Jobs  int  `short:"j" default:"0" help:"Number of compute workers, and the cores used at most (0: all cores)."`
+	Jobs  int  `short:"j" default:"0" help:"Number of compute workers, and the most cores the Go code uses (GOMAXPROCS; 0: all cores)."`
 
 	stdout, stderr io.Writer
 	args           []string
@@ -43,7 +43,7 @@ func (g *Globals) workers() int {
 	if g.Jobs > 0 {
 		return g.Jobs
 	}
-	return runtime.NumCPU()
+	return runtime.GOMAXPROCS(0)
 }
 
 type cli struct {
@@ -174,8 +174,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 		return 2
 	}
 	if c.Jobs > 0 && c.Jobs < runtime.GOMAXPROCS(0) {
-		// -j bounds every part of the run, not only the fit's workers:
-		// the cross sections' and the figures' goroutines too.
+		// -j bounds the Go code of the whole run (GOMAXPROCS), not only the
+		// fit's workers: the cross sections' and figures' goroutines too
+		// (threads blocked in C, HDF5 or FFTW, are not counted).
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c.Jobs))
 	}
 	if path := os.Getenv("EELSH5_CPUPROFILE"); path != "" { // for developers
@@ -185,6 +186,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 		}
 	}
 	c.ctx = ctx
+	if runHook != nil {
+		runHook()
+	}
 	if err := kctx.Run(&c.Globals); err != nil {
 		err = withHint(withPrecision(err)) // numbers to their precision, the command-line advice for library errors
 		var ue usageError
@@ -201,6 +205,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) (c
 	}
 	return 0
 }
+
+// runHook, when set (by tests), is called just before the command runs.
+var runHook func()
 
 // interrupted is the message after an interruption: what was committed
 // before it (files and steps complete and kept), and that nothing after

@@ -254,7 +254,7 @@ func (c *integrateCmd) Run(g *Globals) error {
 
 type jumpratioCmd struct {
 	File string       `arg:"" type:"path" help:"Processing file with a core loss."`
-	Pre  []edgeWindow `placeholder:"EL=LO:HI" help:"Pre-edge window of an element's edge in eV (default: onset - 25 to onset - 5)."`
+	Pre  []edgeWindow `placeholder:"EL=LO:HI" help:"Pre-edge window of an element's edge in eV (default: onset - 25 to onset - 5, started no lower than the end of a lower edge's post-edge window)."`
 	Post []edgeWindow `placeholder:"EL=LO:HI" help:"Post-edge window of an element's edge in eV (default: onset to onset + 20)."`
 	Step string       `default:"jumpratio" help:"Name of the step to write."`
 	edgeFlags

@@ -59,10 +59,10 @@ func openClassic(g *Globals, file string, fl classicFlags) (*classicJob, error) 
 	}
 	in, ds, paths, scan, err := f.ClassicInput(input)
 	if err != nil {
-		f.Close()
-		if strings.Contains(err.Error(), "has no step") {
-			return nil, usageError{fmt.Errorf("--input %s: %w", input, err)}
+		if ns := (*h5io.NoStepError)(nil); errors.As(err, &ns) {
+			err = usageError{noStepError(f, file, input, ns)}
 		}
+		f.Close()
 		return nil, err
 	}
 	inst, err := f.ReadInstrument()

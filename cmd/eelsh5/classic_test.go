@@ -171,6 +171,7 @@ func TestClassicBadInput(t *testing.T) {
 		{"integrate: edge without a hydrogenic cross section", []string{"integrate", path, "--elements", "Ba", "--edges", "M"}, 2, "cross section"},
 		{"integrate: unknown method", append([]string{"integrate", path, "--method", "spline"}, els...), 2, "--method"},
 		{"integrate: no room for a default background window", []string{"integrate", path, "--elements", "N,Ti", "--edges", "K,L"}, 2, "default background window of Ti L"},
+		{"jumpratio: no room for a default pre-edge window", []string{"jumpratio", path, "--elements", "V,O", "--edges", "L,K"}, 2, "default pre-edge window of O K would start at"},
 		{"jumpratio: post window outside the axis", append([]string{"jumpratio", path, "--post", "N=1500:1600"}, els...), 2, "outside the axis"},
 	} {
 		before := fileSHA256(t, path)

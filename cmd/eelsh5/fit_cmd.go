@@ -201,8 +201,8 @@ func prepareFit(f *h5io.File, file, command, input string, m *modelFlags, opts q
 		return nil, err
 	}
 	if j.in, err = f.OpenFitInput(input); err != nil {
-		if strings.Contains(err.Error(), "has no step") {
-			return nil, usageError{fmt.Errorf("--input %s: %w", input, err)}
+		if ns := (*h5io.NoStepError)(nil); errors.As(err, &ns) {
+			return nil, usageError{noStepError(f, file, input, ns)}
 		}
 		return nil, err
 	}
@@ -541,4 +541,10 @@ func shortList(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s, ... and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// noStepError is the message for an --input step that file does not
+// have, with the steps it has.
+func noStepError(f *h5io.File, file, input string, ns *h5io.NoStepError) error {
+	return fmt.Errorf("--input %s: %s has no step %s (it has: %s)", input, file, ns.Path, strings.Join(stepNames(f), ", "))
 }

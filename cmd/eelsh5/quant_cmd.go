@@ -142,6 +142,9 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 	switch {
 	case c.Input != "":
 		input = c.Input
+		if c.inputWithoutLowLoss(f, &opts) {
+			prog.message("eelsh5 quant: step %s has no low loss: fitting its core loss without plural-scattering convolution", c.Input)
+		}
 	case c.Align == "none":
 		input = "raw"
 	case !f.Exists(h5io.LowLossPath):
@@ -204,7 +207,7 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 		regions = append(regions, r.String())
 	}
 	res, err := j.run(g, prog, sum, fitRun{step: c.Step, overwrite: c.Overwrite, resume: c.Resume,
-		extra: map[string]any{"align": c.Align, "regions": regions}})
+		extra: map[string]any{"align": c.alignParam(), "regions": regions}})
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +240,7 @@ func quantFile(g *Globals, prog *progress, c *quantCmd) (*quantReport, error) {
 func (c *quantCmd) partInput(f *h5io.File, opts *quant.Options) (string, error) {
 	switch {
 	case c.Input != "":
+		c.inputWithoutLowLoss(f, opts)
 		return c.Input, nil
 	case c.Align == "none":
 		return "raw", nil
@@ -257,7 +261,32 @@ func (c *quantCmd) extraParams() map[string]any {
 	for _, r := range c.Region {
 		regions = append(regions, r.String())
 	}
-	return map[string]any{"align": c.Align, "regions": regions}
+	return map[string]any{"align": c.alignParam(), "regions": regions}
+}
+
+// inputWithoutLowLoss sets opts.NoLowLoss, and reports it, when the
+// --input step exists and has no low loss (a Fourier-ratio deconvolve
+// step, a crop of a file without one), as quant does for a file without
+// a low loss.
+func (c *quantCmd) inputWithoutLowLoss(f *h5io.File, opts *quant.Options) bool {
+	base := h5io.EntryPath
+	if c.Input != "raw" {
+		base += "/" + c.Input
+	}
+	if opts.NoLowLoss || !f.Exists(base) || f.Exists(base+"/"+h5io.LowLossName) {
+		return false
+	}
+	opts.NoLowLoss = true
+	return true
+}
+
+// alignParam is the alignment the step's provenance records: none when
+// --input names the step fitted as it is.
+func (c *quantCmd) alignParam() string {
+	if c.Input != "" {
+		return "none"
+	}
+	return c.Align
 }
 
 // runPartitioned runs a --prepare or --part quant; it returns the

@@ -451,8 +451,17 @@ func TestQuantInputStep(t *testing.T) {
 	}
 	p, err := f.ReadProvenance("fromcrop")
 	f.Close()
-	if err != nil || p.Params["input"] != h5io.EntryPath+"/crop" {
-		t.Fatalf("provenance input %v (%v)", p.Params["input"], err)
+	if err != nil || p.Params["input"] != h5io.EntryPath+"/crop" || p.Params["align"] != "none" {
+		t.Fatalf("provenance input %v, align %v (%v)", p.Params["input"], p.Params["align"], err)
+	}
+	// A Fourier-ratio deconvolve step has no low loss: quant fits its
+	// single-scattering core loss without convolution, and says so.
+	if _, errs, code := eelsh5(t, "deconvolve", path, "--method", "fourier-ratio", "-q"); code != 0 {
+		t.Fatal(errs)
+	}
+	_, errs, code := eelsh5(t, append([]string{"quant", path, "--input", "deconvolve", "--step", "fromdeconv"}, els[:len(els)-1]...)...)
+	if code != 0 || !strings.Contains(errs, "step deconvolve has no low loss") {
+		t.Fatalf("quant --input deconvolve: exit %d, %s", code, errs)
 	}
 	before := fileSHA256(t, path)
 	for _, c := range []struct {

@@ -135,8 +135,14 @@ func TestUsageErrorsLeaveFileUnchanged(t *testing.T) {
 func TestJobsBoundsCores(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.nxs")
 	before := runtime.GOMAXPROCS(0)
+	during := 0
+	runHook = func() { during = runtime.GOMAXPROCS(0) }
+	defer func() { runHook = nil }()
 	if _, errs, code := eelsh5(t, "-j", "1", "simulate", path, "--size", "4", "-q"); code != 0 {
 		t.Fatal(errs)
+	}
+	if during != 1 {
+		t.Errorf("GOMAXPROCS %d while the command ran with -j 1", during)
 	}
 	if got := runtime.GOMAXPROCS(0); got != before {
 		t.Errorf("GOMAXPROCS %d after -j 1, %d before", got, before)

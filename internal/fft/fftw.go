@@ -109,8 +109,7 @@ func (f *fftwPlan) inverse(dst []float64, coeff []complex128) {
 // product rounds as Go's complex multiplication whatever flags compile
 // the C code) straight into FFTW's input array, runs the inverse, and
 // scales the first len(dst) samples by 1/n from FFTW's array into dst
-// (simd.Divide by n: n is a power of two, so x/n and the inverse's x*(1/n)
-// are the same exactly scaled number, rounded alike).
+// (simd.Scale by 1/n: n is a power of two, so x*(1/n) is exactly x/n).
 func (f *fftwPlan) inverseProduct(dst []float64, a, b []complex128) {
 	n := int(f.p.n)
 	out := unsafe.Slice((*complex128)(unsafe.Pointer(f.p.out)), n/2+1)

@@ -168,8 +168,10 @@ func block1x4(s *[4]float64, w, x, c0, c1, c2, c3 []float64) {
 }
 
 // Axpy adds alpha x_i to y_i for the len(x) entries of x. Each entry is
-// one rounded product and one rounded sum on either path (the assembly
-// uses no fused multiply-add), so the result is the Go loop's to the bit.
+// one rounded product and one rounded sum on either path and on every
+// architecture (the assembly uses no fused multiply-add, and the Go loop
+// forbids the compiler's), so the result is that of rounding the product
+// and then the sum, to the bit.
 // It panics when y is shorter than x.
 func Axpy(alpha float64, x, y []float64) {
 	if len(y) < len(x) {
@@ -181,7 +183,9 @@ func Axpy(alpha float64, x, y []float64) {
 		i = asmAxpy(alpha, x, y)
 	}
 	for ; i < len(x); i++ {
-		y[i] += alpha * x[i]
+		// The conversion forbids fusing the product into the sum (Go
+		// fuses a*b+c on arm64, ppc64le, s390x and riscv64 otherwise).
+		y[i] += float64(alpha * x[i])
 	}
 }
 
