@@ -96,24 +96,40 @@ func invertSPD(dst, a, scale []float64, p int) bool {
 			a[i*p+j] = t / ljj
 		}
 	}
-	// dst = (L L^T)^-1 column by column: solve L y = e_c, L^T x = y.
-	for c := 0; c < p; c++ {
-		for i := 0; i < p; i++ {
-			t := 0.0
-			if i == c {
-				t = 1
+	// (L L^T)^-1 = Y^T Y with Y = L^-1 (lower triangular, as LAPACK's
+	// dpotri: dtrtri then dlauum), both by rows so that every inner loop
+	// is a contiguous axpy: p^3/3 multiply-adds in all.
+	// Y into the lower triangle of dst, row i from the rows above it:
+	// y_i = (e_i - sum_{k<i} L_ik y_k) / L_ii.
+	for i := 0; i < p; i++ {
+		yi := dst[i*p : i*p+i+1]
+		clear(yi)
+		yi[i] = 1
+		for k := 0; k < i; k++ {
+			if l := a[i*p+k]; l != 0 {
+				simd.Axpy(-l, dst[k*p:k*p+k+1], yi)
 			}
-			for k := 0; k < i; k++ {
-				t -= a[i*p+k] * dst[k*p+c]
-			}
-			dst[i*p+c] = t / a[i*p+i]
 		}
-		for i := p - 1; i >= 0; i-- {
-			t := dst[i*p+c]
-			for k := i + 1; k < p; k++ {
-				t -= a[k*p+i] * dst[k*p+c]
+		for j, lii := 0, a[i*p+i]; j <= i; j++ {
+			yi[j] /= lii
+		}
+	}
+	// C = Y^T Y into the lower triangle of a (L is no longer needed):
+	// row k of Y adds y_ki y_kj to C_ij for j <= i <= k.
+	for i := 0; i < p; i++ {
+		clear(a[i*p : i*p+i+1])
+	}
+	for k := 0; k < p; k++ {
+		yk := dst[k*p : k*p+k+1]
+		for i, v := range yk {
+			if v != 0 {
+				simd.Axpy(v, yk[:i+1], a[i*p:i*p+i+1])
 			}
-			dst[i*p+c] = t / a[i*p+i]
+		}
+	}
+	for i := 0; i < p; i++ {
+		for j := 0; j <= i; j++ {
+			dst[i*p+j], dst[j*p+i] = a[i*p+j], a[i*p+j]
 		}
 	}
 	for i := 0; i < p; i++ {
