@@ -65,36 +65,8 @@ func fillNaN(v []float64) {
 // amplitudes of very different size spans many decades), then inverts by
 // Cholesky. scale is scratch of length p. a is modified.
 func invertSPD(dst, a, scale []float64, p int) bool {
-	for k := 0; k < p; k++ {
-		d := a[k*p+k]
-		if !(d > 0) {
-			return false
-		}
-		scale[k] = 1 / math.Sqrt(d)
-	}
-	for i := 0; i < p; i++ {
-		for j := 0; j < p; j++ {
-			a[i*p+j] *= scale[i] * scale[j]
-		}
-	}
-	// Cholesky a = L L^T in the lower triangle.
-	for j := 0; j < p; j++ {
-		s := a[j*p+j]
-		for k := 0; k < j; k++ {
-			s -= a[j*p+k] * a[j*p+k]
-		}
-		if !(s > 1e-14) {
-			return false
-		}
-		ljj := math.Sqrt(s)
-		a[j*p+j] = ljj
-		for i := j + 1; i < p; i++ {
-			t := a[i*p+j]
-			for k := 0; k < j; k++ {
-				t -= a[i*p+k] * a[j*p+k]
-			}
-			a[i*p+j] = t / ljj
-		}
+	if !equilibratedCholesky(a, scale, p) {
+		return false
 	}
 	// (L L^T)^-1 = Y^T Y with Y = L^-1 (lower triangular, as LAPACK's
 	// dpotri: dtrtri then dlauum), both by rows so that every inner loop
@@ -135,6 +107,44 @@ func invertSPD(dst, a, scale []float64, p int) bool {
 	for i := 0; i < p; i++ {
 		for j := 0; j < p; j++ {
 			dst[i*p+j] *= scale[i] * scale[j]
+		}
+	}
+	return true
+}
+
+// equilibratedCholesky scales the symmetric p x p matrix a to unit
+// diagonal (a_ij / sqrt(a_ii a_jj), the factors 1/sqrt(a_ii) in scale)
+// and overwrites its lower triangle with the Cholesky factor L of the
+// result. It returns false when a is not numerically positive definite.
+func equilibratedCholesky(a, scale []float64, p int) bool {
+	for k := 0; k < p; k++ {
+		d := a[k*p+k]
+		if !(d > 0) {
+			return false
+		}
+		scale[k] = 1 / math.Sqrt(d)
+	}
+	for i := 0; i < p; i++ {
+		for j := 0; j < p; j++ {
+			a[i*p+j] *= scale[i] * scale[j]
+		}
+	}
+	for j := 0; j < p; j++ {
+		s := a[j*p+j]
+		for k := 0; k < j; k++ {
+			s -= a[j*p+k] * a[j*p+k]
+		}
+		if !(s > 1e-14) {
+			return false
+		}
+		ljj := math.Sqrt(s)
+		a[j*p+j] = ljj
+		for i := j + 1; i < p; i++ {
+			t := a[i*p+j]
+			for k := 0; k < j; k++ {
+				t -= a[i*p+k] * a[j*p+k]
+			}
+			a[i*p+j] = t / ljj
 		}
 	}
 	return true

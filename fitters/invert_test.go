@@ -85,35 +85,8 @@ func TestInvertSPD(t *testing.T) {
 // backward substitution per column of the identity (p^3 multiply-adds,
 // strided). Kept for BenchmarkInvertSPD.
 func invertSPDColumns(dst, a, scale []float64, p int) bool {
-	for k := 0; k < p; k++ {
-		d := a[k*p+k]
-		if !(d > 0) {
-			return false
-		}
-		scale[k] = 1 / math.Sqrt(d)
-	}
-	for i := 0; i < p; i++ {
-		for j := 0; j < p; j++ {
-			a[i*p+j] *= scale[i] * scale[j]
-		}
-	}
-	for j := 0; j < p; j++ {
-		s := a[j*p+j]
-		for k := 0; k < j; k++ {
-			s -= a[j*p+k] * a[j*p+k]
-		}
-		if !(s > 1e-14) {
-			return false
-		}
-		ljj := math.Sqrt(s)
-		a[j*p+j] = ljj
-		for i := j + 1; i < p; i++ {
-			t := a[i*p+j]
-			for k := 0; k < j; k++ {
-				t -= a[i*p+k] * a[j*p+k]
-			}
-			a[i*p+j] = t / ljj
-		}
+	if !equilibratedCholesky(a, scale, p) {
+		return false
 	}
 	for c := 0; c < p; c++ {
 		for i := 0; i < p; i++ {
