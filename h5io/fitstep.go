@@ -316,6 +316,19 @@ func (o fitStepOutput) ReadStream(s quant.Stream) (*multispectrum.Array, error) 
 	return a, nil
 }
 
+// ReadStreamRegion reads the region r of stream s (quant.RegionReader).
+func (o fitStepOutput) ReadStreamRegion(s quant.Stream, r multispectrum.Region) (*multispectrum.Array, error) {
+	ds := o.d.ds[s]
+	if ds == nil {
+		return nil, fmt.Errorf("h5io: the step has no %s", s)
+	}
+	a := multispectrum.NewArray(r.NY, r.NX, o.d.plan.Width(s))
+	if _, err := ds.ReadRegion(a.Data, r); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 // Finish writes the mean spectrum and the summary and commits the step
 // with its default child (composition for a quantification, else the
 // coefficients).

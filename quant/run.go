@@ -41,6 +41,14 @@ type Output interface {
 	Finish(r *Result) error
 }
 
+// RegionReader is implemented by an Output that reads a region of a
+// stream back (a file): the summary then reads the coefficient and
+// covariance streams in strips of rows, so that its memory does not grow
+// with their p(p+3)/2 values per pixel times the scan.
+type RegionReader interface {
+	ReadStreamRegion(s Stream, r multispectrum.Region) (*multispectrum.Array, error)
+}
+
 // Result describes a finished run.
 type Result struct {
 	Plan *Plan

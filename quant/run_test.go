@@ -2,12 +2,14 @@ package quant_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/eelsh5/eelsh5/fitters"
+	"github.com/eelsh5/eelsh5/multispectrum"
 	"github.com/eelsh5/eelsh5/quant"
 	"github.com/eelsh5/eelsh5/simulate"
 )
@@ -236,5 +238,70 @@ func TestRunMeanSpectrumReproducible(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// regionOutput is a quant.Output that also reads regions of its streams
+// (quant.RegionReader), cut from the whole stream of the wrapped output.
+type regionOutput struct {
+	quant.Output
+	strips *int
+}
+
+func (o regionOutput) ReadStreamRegion(s quant.Stream, r multispectrum.Region) (*multispectrum.Array, error) {
+	a, err := o.ReadStream(s)
+	if err != nil {
+		return nil, err
+	}
+	*o.strips++
+	out := multispectrum.NewArray(r.NY, r.NX, a.Width)
+	for y := 0; y < r.NY; y++ {
+		for x := 0; x < r.NX; x++ {
+			copy(out.Pixel(y, x), a.Pixel(r.Y0+y, r.X0+x))
+		}
+	}
+	return out, nil
+}
+
+type regionDestination struct {
+	mem    *quant.Memory
+	strips int
+}
+
+func (d *regionDestination) Begin(p *quant.Plan) (quant.Output, error) {
+	o, err := d.mem.Begin(p)
+	return regionOutput{o, &d.strips}, err
+}
+
+// TestSummaryFromStrips: the summary's ratios read from the coefficient
+// and covariance streams in strips of tile rows (an Output that is a
+// RegionReader, as a file is) equal those from the whole streams to the
+// bit.
+func TestSummaryFromStrips(t *testing.T) {
+	ctx := context.Background()
+	sc := simulate.SeedScenario(24)
+	sim, err := simulate.Run(ctx, sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := quant.CubeInput(sim.LowLoss, sim.CoreLoss, sc.Instrument())
+	in.Truth, in.Tile = sc.Maps, [2]int{5, 7}
+	o := quant.Options{Elements: sc.Elements, Edges: sc.Edges, BackgroundTerms: 4}
+	whole, err := quant.Run(ctx, in, quant.NewMemory(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &regionDestination{mem: quant.NewMemory()}
+	strips, err := quant.Run(ctx, in, d, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * 5; d.strips != want { // 24 rows in strips of 5, two streams
+		t.Errorf("%d strips read, want %d", d.strips, want)
+	}
+	a, _ := json.Marshal(whole.Summary)
+	b, _ := json.Marshal(strips.Summary)
+	if string(a) != string(b) || !strings.Contains(string(a), "bias_percent") {
+		t.Errorf("summary from strips\n%s\nfrom the whole streams\n%s", b, a)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/eelsh5/eelsh5/multispectrum"
 )
 
 // Summary is the summary of a quantification: mean composition +- error
@@ -150,6 +152,58 @@ type RatioStats struct {
 
 // summarize reads back the composition and amplitude streams of the run
 // and summarises them.
+// ratioMaps returns, per pixel, the edge amplitudes (ne values) and the
+// ratio of each other edge to the first with its standard deviation
+// from the covariance (ne-1 values each), read from the coefficient and
+// covariance streams of out: in strips of tile rows when out is a
+// RegionReader, else whole.
+func (p *Plan) ratioMaps(out Output) (amp, rv, rsd []float64, err error) {
+	ny, nx := p.in.NY, p.in.NX
+	ne, np := len(p.edges), p.Width(StreamCoefficients)
+	amp, rv, rsd = make([]float64, ny*nx*ne), make([]float64, ny*nx*(ne-1)), make([]float64, ny*nx*(ne-1))
+	i0 := p.edges[0].Param
+	fill := func(px0 int, coef, cov []float64, n int) {
+		nc := len(cov) / n
+		for q := 0; q < n; q++ {
+			c, t, px := coef[q*np:(q+1)*np], cov[q*nc:(q+1)*nc], px0+q
+			for e, ed := range p.edges {
+				amp[px*ne+e] = c[ed.Param]
+				if e > 0 {
+					ie := ed.Param
+					rv[px*(ne-1)+e-1], rsd[px*(ne-1)+e-1] = Ratio(c[ie], c[i0], Triangle(t, np, ie, ie), Triangle(t, np, i0, i0), Triangle(t, np, ie, i0))
+				}
+			}
+		}
+	}
+	rr, ok := out.(RegionReader)
+	if !ok {
+		coef, err := out.ReadStream(StreamCoefficients)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		cov, err := out.ReadStream(StreamCovariance)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fill(0, coef.Data, cov.Data, ny*nx)
+		return amp, rv, rsd, nil
+	}
+	strip := max(p.tiling.TileY, 1)
+	for y0 := 0; y0 < ny; y0 += strip {
+		r := multispectrum.Region{Y0: y0, NY: min(strip, ny-y0), NX: nx}
+		coef, err := rr.ReadStreamRegion(StreamCoefficients, r)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		cov, err := rr.ReadStreamRegion(StreamCovariance, r)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fill(y0*nx, coef.Data, cov.Data, r.Pixels())
+	}
+	return amp, rv, rsd, nil
+}
+
 func (p *Plan) summarize(out Output) (*Summary, error) {
 	read := func(s Stream) ([]float64, int, error) {
 		a, err := out.ReadStream(s)
@@ -166,14 +220,6 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 		return nil, err
 	}
 	compErr, _, err := read(StreamCompositionErrors)
-	if err != nil {
-		return nil, err
-	}
-	coef, np, err := read(StreamCoefficients)
-	if err != nil {
-		return nil, err
-	}
-	cov, nc, err := read(StreamCovariance)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +276,16 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 		}
 	}
 	ne := len(labels)
+	// The ratios of the truth regions need, per pixel, the edge
+	// amplitudes and the ratio of each edge to the first with its
+	// error: taken from the coefficient and covariance streams strip by
+	// strip (ratioMaps).
+	var amp, rv, rsd []float64
+	if p.in.Truth != nil && len(sets) > 1+len(p.opts.Regions) {
+		if amp, rv, rsd, err = p.ratioMaps(out); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range sets {
 		rs := RegionSummary{Name: s.name, Pixels: len(s.pix), Composition: map[string]Stats{}}
 		cv := make([]float64, len(s.pix))
@@ -247,17 +303,13 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 		}
 		if s.truth != nil && s.truth[0] > 0 {
 			rs.Ratios = map[string]RatioStats{}
-			i0 := p.edges[0].Param
 			for e := 1; e < ne; e++ {
-				ie := p.edges[e].Param
 				v, sd := make([]float64, len(s.pix)), make([]float64, len(s.pix))
 				var sumE, sumC float64
 				for i, px := range s.pix {
-					c := coef[px*np : (px+1)*np]
-					t := cov[px*nc : (px+1)*nc]
-					v[i], sd[i] = Ratio(c[ie], c[i0], Triangle(t, np, ie, ie), Triangle(t, np, i0, i0), Triangle(t, np, ie, i0))
-					sumE += c[ie]
-					sumC += c[i0]
+					v[i], sd[i] = rv[px*(ne-1)+e-1], rsd[px*(ne-1)+e-1]
+					sumE += amp[px*ne+e]
+					sumC += amp[px*ne]
 				}
 				st := RatioStats{PerPixel: Summarize(v, sd), RatioOfMean: sumE / sumC, Truth: s.truth[e] / s.truth[0]}
 				if st.Truth != 0 && !math.IsNaN(st.RatioOfMean) {
