@@ -130,24 +130,41 @@ func equilibratedCholesky(a, scale []float64, p int) bool {
 		}
 	}
 	for j := 0; j < p; j++ {
-		s := a[j*p+j]
-		for k := 0; k < j; k++ {
-			s -= a[j*p+k] * a[j*p+k]
-		}
+		lj := a[j*p : j*p+j]
+		s := a[j*p+j] - plainDot(lj, lj)
 		if !(s > 1e-14) {
 			return false
 		}
 		ljj := math.Sqrt(s)
 		a[j*p+j] = ljj
 		for i := j + 1; i < p; i++ {
-			t := a[i*p+j]
-			for k := 0; k < j; k++ {
-				t -= a[i*p+k] * a[j*p+k]
-			}
-			a[i*p+j] = t / ljj
+			a[i*p+j] = (a[i*p+j] - plainDot(a[i*p:i*p+j], lj)) / ljj
 		}
 	}
 	return true
+}
+
+// unitWeights are the weights of plainDot.
+var unitWeights = func() []float64 {
+	w := make([]float64, 1024)
+	for i := range w {
+		w[i] = 1
+	}
+	return w
+}()
+
+// plainDot returns sum_i x_i y_i: simd.Dot with unit weights (x_i * 1
+// is exact), on the vector kernels where the CPU has them; the rows of
+// the Cholesky factors are its operands.
+func plainDot(x, y []float64) float64 {
+	if len(x) > len(unitWeights) {
+		s := 0.0
+		for i, v := range x {
+			s += v * y[i]
+		}
+		return s
+	}
+	return simd.Dot(x, y, unitWeights[:len(x)])
 }
 
 // RatioError returns the standard deviation of a1/a2 from the variances

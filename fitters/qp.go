@@ -239,21 +239,15 @@ func (q *QP) passiveLS() bool {
 // L L^T into l (row major lower).
 func cholesky(l, P []float64, p int) bool {
 	for j := 0; j < p; j++ {
-		s := P[j*p+j]
-		for k := 0; k < j; k++ {
-			s -= l[j*p+k] * l[j*p+k]
-		}
+		lj := l[j*p : j*p+j]
+		s := P[j*p+j] - plainDot(lj, lj)
 		if !(s > 0) {
 			return false
 		}
 		d := math.Sqrt(s)
 		l[j*p+j] = d
 		for i := j + 1; i < p; i++ {
-			s := P[i*p+j]
-			for k := 0; k < j; k++ {
-				s -= l[i*p+k] * l[j*p+k]
-			}
-			l[i*p+j] = s / d
+			l[i*p+j] = (P[i*p+j] - plainDot(l[i*p:i*p+j], lj)) / d
 		}
 		for i := 0; i < j; i++ {
 			l[i*p+j] = 0
