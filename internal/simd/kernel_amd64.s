@@ -324,3 +324,73 @@ loopScale:
 	JLT  loopScale
 	VZEROUPPER
 	RET
+
+// func kernel3x4(n int, b0, b1, b2, c0, c1, c2, c3 *float64, acc *[48]float64)
+//
+// acc[4e:4e+4] (e = 4r + c) continues the four lane sums of
+// b_r(i) c_c(i) over the first n rows (a positive multiple of 4), each
+// product added in one fused operation: with b_r = w x_r rounded, the
+// numbers of kernel2x4 for the same entries.
+TEXT ·kernel3x4(SB), NOSPLIT, $0-72
+	MOVQ n+0(FP), CX
+	MOVQ b0+8(FP), SI
+	MOVQ b1+16(FP), R8
+	MOVQ b2+24(FP), R9
+	MOVQ c0+32(FP), R10
+	MOVQ c1+40(FP), R11
+	MOVQ c2+48(FP), R12
+	MOVQ c3+56(FP), R13
+	MOVQ acc+64(FP), DI
+	SHLQ $3, CX
+	XORQ AX, AX
+	VMOVUPD 0(DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD 128(DI), Y4
+	VMOVUPD 160(DI), Y5
+	VMOVUPD 192(DI), Y6
+	VMOVUPD 224(DI), Y7
+	VMOVUPD 256(DI), Y8
+	VMOVUPD 288(DI), Y9
+	VMOVUPD 320(DI), Y10
+	VMOVUPD 352(DI), Y11
+
+loop3x4:
+	VMOVUPD (SI)(AX*1), Y12
+	VMOVUPD (R8)(AX*1), Y13
+	VMOVUPD (R9)(AX*1), Y14
+	VMOVUPD (R10)(AX*1), Y15
+	VFMADD231PD Y15, Y12, Y0
+	VFMADD231PD Y15, Y13, Y4
+	VFMADD231PD Y15, Y14, Y8
+	VMOVUPD (R11)(AX*1), Y15
+	VFMADD231PD Y15, Y12, Y1
+	VFMADD231PD Y15, Y13, Y5
+	VFMADD231PD Y15, Y14, Y9
+	VMOVUPD (R12)(AX*1), Y15
+	VFMADD231PD Y15, Y12, Y2
+	VFMADD231PD Y15, Y13, Y6
+	VFMADD231PD Y15, Y14, Y10
+	VMOVUPD (R13)(AX*1), Y15
+	VFMADD231PD Y15, Y12, Y3
+	VFMADD231PD Y15, Y13, Y7
+	VFMADD231PD Y15, Y14, Y11
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loop3x4
+
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	VMOVUPD Y8, 256(DI)
+	VMOVUPD Y9, 288(DI)
+	VMOVUPD Y10, 320(DI)
+	VMOVUPD Y11, 352(DI)
+	VZEROUPPER
+	RET

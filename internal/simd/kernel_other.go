@@ -29,3 +29,9 @@ func asmGramChunked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []f
 }
 
 var gramChunking = true
+
+var gramWide = true
+
+func asmGramWide(g []float64, ld int, aty, a []float64, n, p, q int, y, w []float64) (yWy float64, ok bool) {
+	return 0, false
+}

@@ -54,6 +54,9 @@ func gramBlocked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []floa
 	if yWy, ok := asmGramChunked(g, ld, aty, a, n, p, q, y, w); ok {
 		return yWy
 	}
+	if yWy, ok := asmGramWide(g, ld, aty, a, n, p, q, y, w); ok {
+		return yWy
+	}
 	w = w[:n]
 	col := func(j int) []float64 {
 		if j < p {

@@ -532,6 +532,47 @@ func TestScaleBitIdentical(t *testing.T) {
 	}
 }
 
+// TestGramWideBitIdentical: the Gram of wide designs on blocks of three
+// rows by four columns of the weighted columns (asmGramWide) equals the
+// sweep of 2 x 4 blocks to the bit, with and without y, at the widths
+// where it takes over (minWideColumns) up to fine structure's 131, and
+// on row counts with every tail length.
+func TestGramWideBitIdentical(t *testing.T) {
+	if !Accelerated() {
+		t.Skip("no assembly kernels on this CPU or build")
+	}
+	rnd := rand.New(rand.NewPCG(23, 24))
+	for _, n := range []int{4, 5, 7, 64, 515, 2028, 2031} {
+		for _, p := range []int{62, 63, 64, 65, 130} {
+			a, y, w := testData(rnd, n, p)
+			for _, yy := range [][]float64{nil, y} {
+				gram := func(wide bool) ([]float64, []float64, float64) {
+					was := gramWide
+					gramWide = wide
+					defer func() { gramWide = was }()
+					g, aty := make([]float64, p*p), make([]float64, p)
+					return g, aty, Gram(g, p, aty, a, n, p, yy, w)
+				}
+				g1, t1, s1 := gram(true)
+				g0, t0, s0 := gram(false)
+				for i := range g0 {
+					if math.Float64bits(g1[i]) != math.Float64bits(g0[i]) {
+						t.Fatalf("n=%d p=%d y %v: g[%d] wide %v, sweep %v", n, p, yy != nil, i, g1[i], g0[i])
+					}
+				}
+				for i := range t0 {
+					if math.Float64bits(t1[i]) != math.Float64bits(t0[i]) {
+						t.Fatalf("n=%d p=%d: aty[%d] wide %v, sweep %v", n, p, i, t1[i], t0[i])
+					}
+				}
+				if math.Float64bits(s1) != math.Float64bits(s0) {
+					t.Fatalf("n=%d p=%d: yWy wide %v, sweep %v", n, p, s1, s0)
+				}
+			}
+		}
+	}
+}
+
 // TestGramChunkedBitIdentical: the Gram taken in chunks of rows that stay
 // in the level-1 cache (asmGramChunked) equals one sweep of every block
 // over all rows to the bit, with and without y, for the sizes eelsh5
