@@ -246,23 +246,32 @@ func asmGramChunked(g []float64, ld int, aty, a []float64, n, p, q int, y, w []f
 				s[4+c] += v * cc[i]
 			}
 		}
-		for r := 0; r < 2 && k+r < q; r++ {
-			for c := 0; c < 4 && j+c < q; c++ {
-				if j+c < k+r {
-					continue
-				}
-				switch v := s[4*r+c]; {
-				case j+c < p:
-					g[(k+r)*ld+j+c] = v
-				case k+r < p:
-					aty[k+r] = v
-				default:
-					yWy = v
-				}
+		putBlock(g, ld, aty, &yWy, p, q, k, j, 2, s[:])
+	}
+	return yWy, true
+}
+
+// putBlock stores the sums s[4r+c] of a block of rows k.. (nr of them)
+// by columns j..j+3 of the (q x q) Gram of [a y] on and above its
+// diagonal: into g for two columns of a, aty for a column of a with y,
+// yWy for y with itself. Rows and columns beyond q (repeated edges) are
+// not stored.
+func putBlock(g []float64, ld int, aty []float64, yWy *float64, p, q, k, j, nr int, s []float64) {
+	for r := 0; r < nr && k+r < q; r++ {
+		for c := 0; c < 4 && j+c < q; c++ {
+			if j+c < k+r {
+				continue
+			}
+			switch v := s[4*r+c]; {
+			case j+c < p:
+				g[(k+r)*ld+j+c] = v
+			case k+r < p:
+				aty[k+r] = v
+			default:
+				*yWy = v
 			}
 		}
 	}
-	return yWy, true
 }
 
 // kernel3x4 continues in acc[4e:4e+4] (e = 4r + c) the four lane sums of
@@ -340,21 +349,7 @@ func asmGramWide(g []float64, ld int, aty, a []float64, n, p, q int, y, w []floa
 					}
 				}
 			}
-			for r := 0; r < 3 && k+r < q; r++ {
-				for c := 0; c < 4 && j+c < q; c++ {
-					if j+c < k+r {
-						continue
-					}
-					switch v := s[4*r+c]; {
-					case j+c < p:
-						g[(k+r)*ld+j+c] = v
-					case k+r < p:
-						aty[k+r] = v
-					default:
-						yWy = v
-					}
-				}
-			}
+			putBlock(g, ld, aty, &yWy, p, q, k, j, 3, s[:])
 		}
 	}
 	return yWy, true
