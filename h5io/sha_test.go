@@ -18,7 +18,7 @@ func TestFileSHA256(t *testing.T) {
 	dir := t.TempDir()
 	rnd := rand.New(rand.NewPCG(7, 8))
 	const block = 1 << 20 // sizes around and across 1 MiB
-	for _, n := range []int{0, 1, block - 1, block, block + 1, 4*block + 17, 11*block/2} {
+	for _, n := range []int{0, 1, block - 1, block, block + 1, 4*block + 17, 11 * block / 2} {
 		b := make([]byte, n)
 		for i := range b {
 			b[i] = byte(rnd.Uint32())
