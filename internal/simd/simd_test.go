@@ -532,6 +532,35 @@ func TestScaleBitIdentical(t *testing.T) {
 	}
 }
 
+// sameGramWithout checks that Gram of (a, y, w) is the same to the bit
+// with the path that path enables (g, aty and yWy) as with it switched
+// off; name names the path in the failure.
+func sameGramWithout(t *testing.T, name string, path *bool, a, y, w []float64, n, p int) {
+	t.Helper()
+	gram := func(on bool) ([]float64, []float64, float64) {
+		was := *path
+		*path = on
+		defer func() { *path = was }()
+		g, aty := make([]float64, p*p), make([]float64, p)
+		return g, aty, Gram(g, p, aty, a, n, p, y, w)
+	}
+	g1, t1, s1 := gram(true)
+	g0, t0, s0 := gram(false)
+	for i := range g0 {
+		if math.Float64bits(g1[i]) != math.Float64bits(g0[i]) {
+			t.Fatalf("n=%d p=%d y %v: g[%d] %s %v, sweep %v", n, p, y != nil, i, name, g1[i], g0[i])
+		}
+	}
+	for i := range t0 {
+		if math.Float64bits(t1[i]) != math.Float64bits(t0[i]) {
+			t.Fatalf("n=%d p=%d: aty[%d] %s %v, sweep %v", n, p, i, name, t1[i], t0[i])
+		}
+	}
+	if math.Float64bits(s1) != math.Float64bits(s0) {
+		t.Fatalf("n=%d p=%d: yWy %s %v, sweep %v", n, p, name, s1, s0)
+	}
+}
+
 // TestGramWideBitIdentical: the Gram of wide designs on blocks of three
 // rows by four columns of the weighted columns (asmGramWide) equals the
 // sweep of 2 x 4 blocks to the bit, with and without y, at the widths
@@ -546,28 +575,7 @@ func TestGramWideBitIdentical(t *testing.T) {
 		for _, p := range []int{62, 63, 64, 65, 130} {
 			a, y, w := testData(rnd, n, p)
 			for _, yy := range [][]float64{nil, y} {
-				gram := func(wide bool) ([]float64, []float64, float64) {
-					was := gramWide
-					gramWide = wide
-					defer func() { gramWide = was }()
-					g, aty := make([]float64, p*p), make([]float64, p)
-					return g, aty, Gram(g, p, aty, a, n, p, yy, w)
-				}
-				g1, t1, s1 := gram(true)
-				g0, t0, s0 := gram(false)
-				for i := range g0 {
-					if math.Float64bits(g1[i]) != math.Float64bits(g0[i]) {
-						t.Fatalf("n=%d p=%d y %v: g[%d] wide %v, sweep %v", n, p, yy != nil, i, g1[i], g0[i])
-					}
-				}
-				for i := range t0 {
-					if math.Float64bits(t1[i]) != math.Float64bits(t0[i]) {
-						t.Fatalf("n=%d p=%d: aty[%d] wide %v, sweep %v", n, p, i, t1[i], t0[i])
-					}
-				}
-				if math.Float64bits(s1) != math.Float64bits(s0) {
-					t.Fatalf("n=%d p=%d: yWy wide %v, sweep %v", n, p, s1, s0)
-				}
+				sameGramWithout(t, "wide", &gramWide, a, yy, w, n, p)
 			}
 		}
 	}
@@ -587,28 +595,7 @@ func TestGramChunkedBitIdentical(t *testing.T) {
 		for _, p := range testParams {
 			a, y, w := testData(rnd, n, p)
 			for _, yy := range [][]float64{nil, y} {
-				gram := func(chunked bool) ([]float64, []float64, float64) {
-					was := gramChunking
-					gramChunking = chunked
-					defer func() { gramChunking = was }()
-					g, aty := make([]float64, p*p), make([]float64, p)
-					return g, aty, Gram(g, p, aty, a, n, p, yy, w)
-				}
-				g1, t1, s1 := gram(true)
-				g0, t0, s0 := gram(false)
-				for i := range g0 {
-					if math.Float64bits(g1[i]) != math.Float64bits(g0[i]) {
-						t.Fatalf("n=%d p=%d y %v: g[%d] chunked %v, sweep %v", n, p, yy != nil, i, g1[i], g0[i])
-					}
-				}
-				for i := range t0 {
-					if math.Float64bits(t1[i]) != math.Float64bits(t0[i]) {
-						t.Fatalf("n=%d p=%d: aty[%d] chunked %v, sweep %v", n, p, i, t1[i], t0[i])
-					}
-				}
-				if math.Float64bits(s1) != math.Float64bits(s0) {
-					t.Fatalf("n=%d p=%d: yWy chunked %v, sweep %v", n, p, s1, s0)
-				}
+				sameGramWithout(t, "chunked", &gramChunking, a, yy, w, n, p)
 			}
 		}
 	}
