@@ -250,7 +250,9 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 		sets = append(sets, pixset{name: r.Name, pix: pix})
 	}
 	// Regions of equal true composition.
+	truthRegions := false
 	if tm := p.in.Truth; tm != nil && tm.NY == ny && tm.NX == nx && tm.Width == len(labels) {
+		truthRegions = true
 		groups := map[string][]int{}
 		keys := map[string][]float64{}
 		for px := 0; px < ny*nx; px++ {
@@ -281,7 +283,7 @@ func (p *Plan) summarize(out Output) (*Summary, error) {
 	// error: taken from the coefficient and covariance streams strip by
 	// strip (ratioMaps).
 	var amp, rv, rsd []float64
-	if p.in.Truth != nil && len(sets) > 1+len(p.opts.Regions) {
+	if truthRegions {
 		if amp, rv, rsd, err = p.ratioMaps(out); err != nil {
 			return nil, err
 		}
