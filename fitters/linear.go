@@ -504,23 +504,11 @@ func jacobiSVD(a, v, s []float64, p int) {
 }
 
 // cholSolve solves L L^T x = b for x by forward and back substitution
-// with the lower triangle of l (row major, from cholesky in qp.go). dst and b may
-// be the same slice.
+// (forward, backward of qp.go) with the lower triangle of l (row major,
+// from cholesky). dst and b may be the same slice.
 func cholSolve(dst, b, l []float64, p int) {
-	for i := 0; i < p; i++ {
-		t := b[i]
-		for k := 0; k < i; k++ {
-			t -= l[i*p+k] * dst[k]
-		}
-		dst[i] = t / l[i*p+i]
-	}
-	for i := p - 1; i >= 0; i-- {
-		t := dst[i]
-		for k := i + 1; k < p; k++ {
-			t -= l[k*p+i] * dst[k]
-		}
-		dst[i] = t / l[i*p+i]
-	}
+	forward(dst, l, b, p)
+	backward(dst, l, dst, p)
 }
 
 // norm1Sym returns the 1-norm (largest absolute column sum) of the p x p
